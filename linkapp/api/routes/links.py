@@ -1,0 +1,47 @@
+"""/api/v1/links: a user's short links."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response, status
+
+from linkapp.api.deps import CurrentUser, Db, PageParams
+from linkapp.models.link import LinkCreate, LinkPublic, LinksPublic, LinkUpdate
+from linkapp.services import links
+
+router = APIRouter(prefix="/links", tags=["links"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=LinkPublic)
+async def create_link(link_in: LinkCreate, user: CurrentUser, db: Db) -> LinkPublic:
+    link = await links.create_link(db=db, owner_id=user.id, link_in=link_in)
+    return (await links.to_public(db, [link]))[0]
+
+
+@router.get("", response_model=LinksPublic)
+async def list_links(
+    user: CurrentUser,
+    db: Db,
+    page: PageParams,
+    q: str | None = Query(None, max_length=200, description="Search titles, URLs and short codes"),
+    tag: str | None = Query(None, max_length=32),
+) -> LinksPublic:
+    items, total = await links.list_links(db=db, owner_id=user.id, limit=page.limit, offset=page.offset, q=q, tag=tag)
+    return LinksPublic(items=await links.to_public(db, items), total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{link_id}", response_model=LinkPublic)
+async def get_link(link_id: str, user: CurrentUser, db: Db) -> LinkPublic:
+    link = await links.get_link(db=db, owner_id=user.id, public_id=link_id)
+    return (await links.to_public(db, [link]))[0]
+
+
+@router.patch("/{link_id}", response_model=LinkPublic)
+async def update_link(link_id: str, link_in: LinkUpdate, user: CurrentUser, db: Db) -> LinkPublic:
+    link = await links.update_link(db=db, owner_id=user.id, public_id=link_id, link_in=link_in)
+    return (await links.to_public(db, [link]))[0]
+
+
+@router.delete("/{link_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_link(link_id: str, user: CurrentUser, db: Db) -> Response:
+    await links.delete_link(db=db, owner_id=user.id, public_id=link_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,174 @@
+"""Settings read from the environment and `.env`, with safe development defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development secrets live here so that restarts keep tokens and short ids valid.
+DEV_SECRETS_FILE = Path(".linkapp-secrets.json")
+MIN_SECRET_LENGTH = 32
+WEAK_SECRETS = {"changethis", "secret", "changeme", "password", "dev", "test"}
+REDIRECT_STATUSES = (301, 302, 307, 308)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to change."""
+
+
+def normalize_database_url(url: str) -> str:
+    """Map every accepted PostgreSQL spelling to psycopg 3 and keep SQLite as given."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+asyncpg://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith("sqlite+aiosqlite://"):
+        return "sqlite://" + url[len("sqlite+aiosqlite://"):]
+    return url
+
+
+class Settings(BaseSettings):
+    """Every knob of Linkapp; names match the environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    ENV: Literal["development", "production", "test"] = "development"
+    DATABASE_URL: str = "sqlite:///./linkapp.db"
+    REDIS_URL: str | None = None
+    JWT_SECRET: str = ""
+    JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = 15
+    REFRESH_TOKEN_EXPIRE_DAYS: int = 30
+    HOST_URL: str = "http://localhost:8000"
+    HASHID_SALT: str = ""
+    HASHID_MIN_LENGTH: int = 6
+    REDIRECT_STATUS_CODE: int = 302
+    GEMINI_API_KEY: str | None = None
+    CORS_ORIGINS: list[str] = []
+    TRUSTED_PROXIES: list[str] = []
+    RATE_LIMIT_LOGIN: str = "10/minute"
+    RATE_LIMIT_REGISTER: str = "20/hour"
+    RATE_LIMIT_API: str = "600/minute"
+    RATE_LIMIT_REDIRECT: str = "600/minute"
+    # bcrypt cost; lower it only for tests.
+    BCRYPT_ROUNDS: int = 12
+    # Clicks waiting to be written; when full the redirect still answers and the writer catches up.
+    CLICK_QUEUE_SIZE: int = 100_000
+    CLICK_BATCH_SIZE: int = 1_000
+    CLICK_FLUSH_INTERVAL: float = 0.25
+    LINK_CACHE_TTL: float = 60.0
+    FORWARD_QUERY_PARAMS: bool = False
+
+    @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("REDIRECT_STATUS_CODE")
+    @classmethod
+    def _check_redirect_status(cls, value: int) -> int:
+        if value not in REDIRECT_STATUSES:
+            raise ValueError(f"REDIRECT_STATUS_CODE must be one of {REDIRECT_STATUSES}, not {value}")
+        return value
+
+    @field_validator("HOST_URL")
+    @classmethod
+    def _check_host_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"HOST_URL must be an http(s) URL such as http://localhost:8000, not {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        value = normalize_database_url(value)
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> Settings:
+        missing = [name for name in ("JWT_SECRET", "HASHID_SALT") if not getattr(self, name)]
+        if self.ENV == "production":
+            weak = [
+                name
+                for name in ("JWT_SECRET", "HASHID_SALT")
+                if getattr(self, name)
+                and (len(getattr(self, name)) < MIN_SECRET_LENGTH or getattr(self, name).lower() in WEAK_SECRETS)
+            ]
+            if missing or weak:
+                raise ConfigError(
+                    "ENV=production needs strong secrets: set "
+                    + ", ".join(missing + weak)
+                    + f" to random values of at least {MIN_SECRET_LENGTH} characters "
+                    "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+                )
+        elif missing:
+            stored = _load_dev_secrets(missing)
+            for name in missing:
+                object.__setattr__(self, name, stored[name])
+        return self
+
+    @property
+    def sync_database_url(self) -> str:
+        """The URL for synchronous tools (Alembic, Reflex's CLI)."""
+        return self.DATABASE_URL
+
+    @property
+    def async_database_url(self) -> str:
+        """The URL for the app's async engine."""
+        if self.DATABASE_URL.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + self.DATABASE_URL[len("sqlite://"):]
+        return self.DATABASE_URL
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    @cached_property
+    def host_netloc(self) -> str:
+        """HOST_URL's host and port as links to it would spell them."""
+        parts = urlsplit(self.HOST_URL)
+        default = {"http": 80, "https": 443}[parts.scheme]
+        host = (parts.hostname or "").lower()
+        return host if parts.port in (None, default) else f"{host}:{parts.port}"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """CORS_ORIGINS, or only the app's own origin (plus Reflex's dev-server port in development)."""
+        if self.CORS_ORIGINS:
+            return self.CORS_ORIGINS
+        return [self.HOST_URL] + (["http://localhost:3000"] if self.ENV == "development" else [])
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.HOST_URL.startswith("https://")
+
+
+def _load_dev_secrets(names: list[str]) -> dict[str, str]:
+    """Read the generated development secrets, creating the ones that are missing."""
+    data: dict[str, str] = {}
+    if DEV_SECRETS_FILE.exists():
+        try:
+            data = json.loads(DEV_SECRETS_FILE.read_text())
+        except (OSError, ValueError):
+            data = {}
+    if any(name not in data for name in names):
+        for name in names:
+            data.setdefault(name, secrets.token_urlsafe(48))
+        DEV_SECRETS_FILE.write_text(json.dumps(data, indent=2))
+        os.chmod(DEV_SECRETS_FILE, 0o600)
+    return data
+
+
+settings = Settings()

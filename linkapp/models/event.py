@@ -1,0 +1,28 @@
+"""Click events: one row per redirect answered, bots included but flagged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, false
+from sqlmodel import Field, SQLModel
+
+from linkapp.core.times import UTCDateTime, utcnow
+
+
+class LinkEvent(SQLModel, table=True):
+    __tablename__ = "link_events"
+    # No foreign key: the log is append-only and written in batches; a click racing a delete
+    # must not fail a whole batch. Deleting a link deletes its events in the service.
+    __table_args__ = (
+        Index("ix_link_events_link_clicked", "link_id", "clicked_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True))
+    link_id: int = Field(sa_column=Column(Integer, nullable=False))
+    clicked_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    source: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    ip_address: str | None = Field(default=None, sa_column=Column(String(45), nullable=True))
+    user_agent: str | None = Field(default=None, sa_column=Column(String(1024), nullable=True))
+    is_bot: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))

@@ -1,0 +1,87 @@
+"""Links, their tags, and the shapes the API reads and writes for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field as PydanticField
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, SmallInteger, String, false
+from sqlmodel import Field, SQLModel
+
+from linkapp.core.times import UTCDateTime, utcnow
+
+MAX_URL_LENGTH = 2048
+MAX_TITLE_LENGTH = 200
+
+
+class Link(SQLModel, table=True):
+    __tablename__ = "links"
+    # AUTOINCREMENT: a deleted link's id (and so its public id) is never handed out again.
+    __table_args__ = (Index("ix_links_owner_created", "owner_id", "created_at"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False))
+    url: str = Field(sa_column=Column(String(MAX_URL_LENGTH), nullable=False))
+    title: str = Field(sa_column=Column(String(MAX_TITLE_LENGTH), nullable=False))
+    slug: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    # Lower-cased slug: unique across all users whatever the case.
+    slug_key: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, unique=True))
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    max_clicks: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    redirect_status: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    disabled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class LinkTag(SQLModel, table=True):
+    __tablename__ = "link_tags"
+
+    link_id: int = Field(sa_column=Column(Integer, ForeignKey("links.id", ondelete="CASCADE"), primary_key=True))
+    tag: str = Field(sa_column=Column(String(32), primary_key=True, index=True))
+
+
+class LinkCreate(BaseModel):
+    url: str = PydanticField(max_length=MAX_URL_LENGTH)
+    title: str | None = PydanticField(default=None, max_length=MAX_TITLE_LENGTH)
+    slug: str | None = None
+    tags: list[str] | None = None
+    expires_at: datetime | None = None
+    max_clicks: int | None = PydanticField(default=None, ge=1)
+    redirect_status: int | None = None
+
+
+class LinkUpdate(BaseModel):
+    """Only the fields sent are changed; `null` clears an optional field."""
+
+    url: str | None = PydanticField(default=None, max_length=MAX_URL_LENGTH)
+    title: str | None = PydanticField(default=None, max_length=MAX_TITLE_LENGTH)
+    slug: str | None = None
+    tags: list[str] | None = None
+    expires_at: datetime | None = None
+    max_clicks: int | None = PydanticField(default=None, ge=1)
+    redirect_status: int | None = None
+    disabled: bool | None = None
+
+
+class LinkPublic(BaseModel):
+    id: str
+    title: str
+    url: str
+    shortened_url: str
+    slug: str | None
+    tags: list[str]
+    expires_at: datetime | None
+    max_clicks: int | None
+    redirect_status: int
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+    total_clicks: int
+
+
+class LinksPublic(BaseModel):
+    items: list[LinkPublic]
+    total: int
+    limit: int
+    offset: int

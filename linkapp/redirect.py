@@ -1,0 +1,96 @@
+"""The tracked redirect: answers GET/HEAD /{code} for known short codes, passes all else on.
+
+A FastAPI catch-all at /{code} would shadow every one-segment Reflex page, so this is an ASGI
+middleware around the whole backend instead. It never waits for the database to write: the
+click is queued after the response has been sent.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from linkapp import routes
+from linkapp.core import ratelimit
+from linkapp.core.config import settings
+from linkapp.core.net import client_ip
+from linkapp.services import bots, redirects
+from linkapp.services.clicks import Click, recorder
+
+CODE_RE = re.compile(r"/([A-Za-z0-9_-]{1,64})")
+NO_STORE = (b"cache-control", b"private, no-store")
+GONE_BODY = b"This short link has expired or reached its click limit."
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _location(url: str, query: str) -> str:
+    if not query or not settings.FORWARD_QUERY_PARAMS:
+        return url
+    base, _, fragment = url.partition("#")
+    joined = f"{base}{'&' if '?' in base else '?'}{query}"
+    return f"{joined}#{fragment}" if fragment else joined
+
+
+class ShortLinks:
+    """ASGI middleware: `rx.App(api_transformer=[api, ShortLinks])`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        match = CODE_RE.fullmatch(scope["path"])
+        if match is None or routes.is_reserved(match.group(1)):
+            await self.app(scope, receive, send)
+            return
+        code = match.group(1)
+        method = scope["method"]
+        user_agent = _header(scope, b"user-agent")
+        is_bot = bots.is_bot_request(method, user_agent, _header(scope, b"sec-purpose") or _header(scope, b"purpose"))
+        peer = scope.get("client")
+        ip = client_ip(peer[0] if peer else None, _header(scope, b"x-forwarded-for"))
+        # Limited before the lookup, so that guessing codes costs the same as using them.
+        verdict = await ratelimit.check(settings.RATE_LIMIT_REDIRECT, "redirect", ip)
+        limit_headers = [(key.lower().encode(), value.encode()) for key, value in verdict.headers().items()]
+        if not verdict.allowed:
+            await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode())], b"Too many requests.", method)
+            return
+        now = datetime.now(UTC)
+        outcome, target = await redirects.visit(code, now=now, counted=not is_bot)
+        if outcome is redirects.Outcome.MISSING:
+            # Unknown, deleted and disabled codes fall through to the app's 404 page.
+            await self.app(scope, receive, send)
+            return
+        if outcome is redirects.Outcome.GONE:
+            await _respond(send, 410, limit_headers, GONE_BODY, method)
+            return
+
+        query = scope.get("query_string", b"").decode("latin-1")
+        headers = [(b"location", _location(target.url, query).encode()), *limit_headers]
+        if target.status in (302, 307):
+            headers.append(NO_STORE)
+        await _respond(send, target.status, headers, b"", method)
+        # Recorded only now, after the response went out, and exactly once.
+        source = parse_qs(query).get("utm_source", [None])[0] if query else None
+        await recorder.record(
+            Click(link_id=target.link_id, clicked_at=now, source=source, ip_address=ip or None, user_agent=user_agent or None, is_bot=is_bot)
+        )
+
+
+async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, method: str) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    if body:
+        headers.append((b"content-type", b"text/plain; charset=utf-8"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

@@ -1,0 +1,118 @@
+"""The click pipeline: the redirect hands clicks to a bounded queue; one writer stores them in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import insert
+
+from linkapp import db as database
+from linkapp.core.config import settings
+from linkapp.models.event import LinkEvent
+
+log = logging.getLogger(__name__)
+
+MAX_SOURCE = 255
+MAX_USER_AGENT = 1024
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+@dataclass(slots=True)
+class Click:
+    link_id: int
+    clicked_at: datetime
+    source: str | None
+    ip_address: str | None
+    user_agent: str | None
+    is_bot: bool
+
+
+class ClickRecorder:
+    """Bounded in-process queue drained by one background writer.
+
+    `record` never drops a click: when the queue is full it waits (after the response has
+    been sent, so the visitor does not notice) until the writer has made room.
+    """
+
+    def __init__(self, maxsize: int | None = None) -> None:
+        self._maxsize = maxsize or settings.CLICK_QUEUE_SIZE
+        self._queue: asyncio.Queue[Click] | None = None
+        self._task: asyncio.Task | None = None
+        self.written = 0
+
+    @property
+    def queue(self) -> asyncio.Queue[Click]:
+        if self._queue is None:
+            self._queue = asyncio.Queue(self._maxsize)
+        return self._queue
+
+    async def record(self, click: Click) -> None:
+        click.source = click.source[:MAX_SOURCE] if click.source else None
+        click.user_agent = click.user_agent[:MAX_USER_AGENT] if click.user_agent else None
+        try:
+            self.queue.put_nowait(click)
+        except asyncio.QueueFull:
+            log.warning("click queue full (%d waiting); holding the request until the writer catches up", self.queue.qsize())
+            await self.queue.put(click)
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="linkapp-click-writer")
+
+    async def flush(self) -> None:
+        """Wait until every click recorded so far is in the database."""
+        if self._task is None or self._task.done():
+            self.start()
+        await self.queue.join()
+
+    async def stop(self) -> None:
+        """Flush, then stop the writer (on shutdown)."""
+        if self._task is None:
+            return
+        await self.flush()
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        self._task = None
+
+    async def _run(self) -> None:
+        queue = self.queue
+        while True:
+            batch = [await queue.get()]
+            # Let a burst gather so that one round trip writes many clicks.
+            await asyncio.sleep(0 if queue.qsize() >= settings.CLICK_BATCH_SIZE else settings.CLICK_FLUSH_INTERVAL)
+            while len(batch) < settings.CLICK_BATCH_SIZE and not queue.empty():
+                batch.append(queue.get_nowait())
+            await self._write_with_retry(batch)
+            for _ in batch:
+                queue.task_done()
+
+    async def _write_with_retry(self, batch: list[Click]) -> None:
+        attempt = 0
+        while True:
+            try:
+                await write_clicks(batch)
+                self.written += len(batch)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                log.exception("writing %d clicks failed; retrying in %.1fs", len(batch), delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+
+
+async def write_clicks(batch: list[Click]) -> None:
+    """One multi-row insert (executemany) for the whole batch."""
+    async with database.session() as db:
+        await db.execute(insert(LinkEvent), [asdict(click) for click in batch])
+        await db.commit()
+
+
+recorder = ClickRecorder()

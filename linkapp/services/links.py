@@ -1,0 +1,240 @@
+"""Links: the rules for creating, changing, listing and deleting a user's short links."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkapp import routes
+from linkapp.core import ids
+from linkapp.core.config import REDIRECT_STATUSES, settings
+from linkapp.core.errors import Conflict, NotFound, ValidationFailed
+from linkapp.core.times import utcnow
+from linkapp.models.event import LinkEvent
+from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
+from linkapp.services import redirects
+from linkapp.services.urls import host_of, normalize_url
+
+SLUG_RE = re.compile(r"[A-Za-z0-9_-]{3,64}")
+TAG_RE = re.compile(r"[\w -]{1,32}")
+MAX_TAGS = 10
+LINK_NOT_FOUND = "No link with that id."
+
+
+def short_code(link: Link) -> str:
+    return link.slug or ids.encode_link_id(link.id)
+
+
+def shortened_url(link: Link) -> str:
+    return f"{settings.HOST_URL}/{short_code(link)}"
+
+
+def _check_slug_shape(slug: str) -> str:
+    if not SLUG_RE.fullmatch(slug):
+        raise ValidationFailed("A custom short code is 3 to 64 letters, digits, - or _.", field="slug")
+    if routes.is_reserved(slug):
+        raise ValidationFailed(f"“{slug}” is a word the app uses itself; choose another.", field="slug")
+    return slug
+
+
+async def _check_slug_free(db: AsyncSession, slug: str, link_id: int | None) -> None:
+    # Generated ids are lower-case; a slug that is (or could become) one is refused up front,
+    # since public ids are tried before slugs and would otherwise shadow it.
+    if ids.decode_link_id(slug.lower()) is not None:
+        raise Conflict(f"The short code “{slug}” is taken.")
+    query = select(Link.id).where(Link.slug_key == slug.lower())
+    if link_id is not None:
+        query = query.where(Link.id != link_id)
+    if (await db.execute(query)).first() is not None:
+        raise Conflict(f"The short code “{slug}” is taken.")
+
+
+def _normalize_tags(tags: Sequence[str] | None) -> list[str]:
+    result: list[str] = []
+    for raw in tags or []:
+        tag = (raw or "").strip().lower()
+        if not TAG_RE.fullmatch(tag):
+            raise ValidationFailed("A tag is 1 to 32 letters, digits, spaces, - or _.", field="tags")
+        if tag not in result:
+            result.append(tag)
+    if len(result) > MAX_TAGS:
+        raise ValidationFailed(f"A link takes at most {MAX_TAGS} tags.", field="tags")
+    return result
+
+
+def _check_expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is None:
+        return None
+    if expires_at.tzinfo is None:
+        raise ValidationFailed("expires_at needs a time zone offset, such as 2026-01-24T10:00:00Z.", field="expires_at")
+    if expires_at <= utcnow():
+        raise ValidationFailed("The expiry time must be in the future.", field="expires_at")
+    return expires_at
+
+
+def _check_status(status: int | None) -> int | None:
+    if status is not None and status not in REDIRECT_STATUSES:
+        raise ValidationFailed("redirect_status must be 301, 302, 307 or 308.", field="redirect_status")
+    return status
+
+
+def _check_title(title: str | None, url: str) -> str:
+    title = (title or "").strip()
+    return title[:200] if title else host_of(url)
+
+
+async def _set_tags(db: AsyncSession, link: Link, tags: list[str]) -> None:
+    await db.execute(delete(LinkTag).where(LinkTag.link_id == link.id))
+    db.add_all([LinkTag(link_id=link.id, tag=tag) for tag in tags])
+
+
+async def _commit_link(db: AsyncSession, link: Link) -> None:
+    try:
+        await db.commit()
+    except IntegrityError as exc:  # the slug was taken between the check and the write
+        await db.rollback()
+        raise Conflict(f"The short code “{link.slug}” is taken.") from exc
+    redirects.invalidate(link.id)
+
+
+async def create_link(*, db: AsyncSession, owner_id: int, link_in: LinkCreate) -> Link:
+    url = normalize_url(link_in.url)
+    slug = _check_slug_shape(link_in.slug) if link_in.slug else None
+    tags = _normalize_tags(link_in.tags)
+    link = Link(
+        owner_id=owner_id,
+        url=url,
+        title=_check_title(link_in.title, url),
+        slug=slug,
+        slug_key=slug.lower() if slug else None,
+        expires_at=_check_expiry(link_in.expires_at),
+        max_clicks=link_in.max_clicks,
+        redirect_status=_check_status(link_in.redirect_status),
+    )
+    if slug:
+        await _check_slug_free(db, slug, None)
+    db.add(link)
+    try:
+        await db.flush()
+    except IntegrityError as exc:
+        await db.rollback()
+        raise Conflict(f"The short code “{slug}” is taken.") from exc
+    await _set_tags(db, link, tags)
+    await _commit_link(db, link)
+    return link
+
+
+async def get_link(*, db: AsyncSession, owner_id: int, public_id: str) -> Link:
+    """The owner's link by public id; another user's link is as absent as a missing one."""
+    link_id = ids.decode_link_id(public_id)
+    link = await db.get(Link, link_id) if link_id is not None else None
+    if link is None or link.owner_id != owner_id:
+        raise NotFound(LINK_NOT_FOUND)
+    return link
+
+
+async def update_link(*, db: AsyncSession, owner_id: int, public_id: str, link_in: LinkUpdate) -> Link:
+    link = await get_link(db=db, owner_id=owner_id, public_id=public_id)
+    sent = link_in.model_fields_set
+    for required in ("url", "disabled"):
+        if required in sent and getattr(link_in, required) is None:
+            raise ValidationFailed(f"{required} cannot be null.", field=required)
+    if "url" in sent:
+        link.url = normalize_url(link_in.url or "")
+    if "title" in sent:
+        link.title = _check_title(link_in.title, link.url)
+    if "slug" in sent:
+        slug = _check_slug_shape(link_in.slug) if link_in.slug else None
+        if slug:
+            await _check_slug_free(db, slug, link.id)
+        link.slug, link.slug_key = slug, slug.lower() if slug else None
+    if "expires_at" in sent:
+        link.expires_at = _check_expiry(link_in.expires_at)
+    if "max_clicks" in sent:
+        link.max_clicks = link_in.max_clicks
+    if "redirect_status" in sent:
+        link.redirect_status = _check_status(link_in.redirect_status)
+    if "disabled" in sent:
+        link.disabled = bool(link_in.disabled)
+    if "tags" in sent:
+        await _set_tags(db, link, _normalize_tags(link_in.tags))
+    link.updated_at = utcnow()
+    db.add(link)
+    await _commit_link(db, link)
+    return link
+
+
+async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str) -> None:
+    link = await get_link(db=db, owner_id=owner_id, public_id=public_id)
+    await db.execute(delete(LinkTag).where(LinkTag.link_id == link.id))
+    await db.execute(delete(LinkEvent).where(LinkEvent.link_id == link.id))
+    await db.delete(link)
+    await db.commit()
+    redirects.invalidate(link.id)
+
+
+async def list_links(
+    *, db: AsyncSession, owner_id: int, limit: int = 20, offset: int = 0, q: str | None = None, tag: str | None = None
+) -> tuple[list[Link], int]:
+    """A page of the owner's links, newest first, and how many match in all."""
+    query = select(Link).where(Link.owner_id == owner_id)
+    if q and q.strip():
+        term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{term}%"
+        query = query.where(
+            or_(
+                func.lower(Link.title).like(pattern, escape="\\"),
+                func.lower(Link.url).like(pattern, escape="\\"),
+                Link.slug_key.like(pattern, escape="\\"),
+            )
+        )
+    if tag and tag.strip():
+        query = query.where(Link.id.in_(select(LinkTag.link_id).where(LinkTag.tag == tag.strip().lower())))
+    total = (await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await db.execute(query.order_by(Link.created_at.desc(), Link.id.desc()).limit(limit).offset(offset))
+    return list(rows.scalars()), total
+
+
+async def human_clicks(db: AsyncSession, link_ids: Sequence[int]) -> dict[int, int]:
+    """All-time human clicks per link, in one query."""
+    if not link_ids:
+        return {}
+    rows = await db.execute(
+        select(LinkEvent.link_id, func.count())
+        .where(LinkEvent.link_id.in_(link_ids), LinkEvent.is_bot == false())
+        .group_by(LinkEvent.link_id)
+    )
+    return {link_id: count for link_id, count in rows.all()}
+
+
+async def to_public(db: AsyncSession, links: Sequence[Link]) -> list[LinkPublic]:
+    """The API/UI shape of links, with their tags and click totals fetched in two queries."""
+    link_ids = [link.id for link in links]
+    clicks = await human_clicks(db, link_ids)
+    tags: dict[int, list[str]] = {}
+    if link_ids:
+        for link_id, tag in (await db.execute(select(LinkTag.link_id, LinkTag.tag).where(LinkTag.link_id.in_(link_ids)).order_by(LinkTag.tag))).all():
+            tags.setdefault(link_id, []).append(tag)
+    return [
+        LinkPublic(
+            id=ids.encode_link_id(link.id),
+            title=link.title,
+            url=link.url,
+            shortened_url=shortened_url(link),
+            slug=link.slug,
+            tags=tags.get(link.id, []),
+            expires_at=link.expires_at,
+            max_clicks=link.max_clicks,
+            redirect_status=link.redirect_status or settings.REDIRECT_STATUS_CODE,
+            disabled=link.disabled,
+            created_at=link.created_at,
+            updated_at=link.updated_at,
+            total_clicks=clicks.get(link.id, 0),
+        )
+        for link in links
+    ]

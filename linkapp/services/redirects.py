@@ -1,0 +1,175 @@
+"""Resolving a short code on the hot path: cached lookups and the max-clicks allowance."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import false, func, select
+
+from linkapp import db as database
+from linkapp.core import ids
+from linkapp.core.config import settings
+from linkapp.models.event import LinkEvent
+from linkapp.models.link import Link
+
+NEGATIVE_TTL = 5.0
+MAX_ENTRIES = 100_000
+
+
+@dataclass(slots=True, frozen=True)
+class Target:
+    """What the redirect needs to know about a link, and nothing else."""
+
+    link_id: int
+    url: str
+    status: int
+    expires_at: datetime | None
+    max_clicks: int | None
+    disabled: bool
+
+
+class Outcome(Enum):
+    REDIRECT = "redirect"
+    MISSING = "missing"  # unknown, deleted or disabled: 404
+    GONE = "gone"  # expired or out of clicks: 410
+
+
+class LinkCache:
+    """code -> Target (or None for unknown codes), with a TTL and invalidation by link id."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Target | None]] = {}
+        self._codes_by_link: dict[int, set[str]] = {}
+        self._inflight: dict[str, asyncio.Future] = {}
+        self._generation = 0
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._codes_by_link.clear()
+        self._generation += 1
+
+    def invalidate(self, link_id: int) -> None:
+        for code in self._codes_by_link.pop(link_id, ()):
+            self._entries.pop(code, None)
+        # A code that did not exist a moment ago may exist now (a new slug or link).
+        for code in [code for code, (_, target) in self._entries.items() if target is None]:
+            del self._entries[code]
+        self._generation += 1
+
+    async def get(self, code: str) -> Target | None:
+        entry = self._entries.get(code)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        pending = self._inflight.get(code)
+        if pending is not None:  # many concurrent clicks on a cold code make one query
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self._inflight[code] = future
+        generation = self._generation
+        try:
+            target = await _load(code)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters, if any, re-raise it themselves
+            raise
+        finally:
+            self._inflight.pop(code, None)
+        future.set_result(target)
+        if generation == self._generation:  # not invalidated while we were loading
+            self._store(code, target)
+        return target
+
+    def _store(self, code: str, target: Target | None) -> None:
+        if len(self._entries) >= MAX_ENTRIES:
+            self.clear()
+        ttl = settings.LINK_CACHE_TTL if target is not None else NEGATIVE_TTL
+        self._entries[code] = (time.monotonic() + ttl, target)
+        if target is not None:
+            self._codes_by_link.setdefault(target.link_id, set()).add(code)
+
+
+async def _load(code: str) -> Target | None:
+    # Public ids exactly first, then custom slugs whatever their case.
+    link_id = ids.decode_link_id(code)
+    async with database.session() as db:
+        link = await db.get(Link, link_id) if link_id is not None else None
+        if link is None:
+            link = (await db.execute(select(Link).where(Link.slug_key == code.lower()))).scalar_one_or_none()
+    if link is None:
+        return None
+    return Target(
+        link_id=link.id,
+        url=link.url,
+        status=link.redirect_status or settings.REDIRECT_STATUS_CODE,
+        expires_at=link.expires_at,
+        max_clicks=link.max_clicks,
+        disabled=link.disabled,
+    )
+
+
+class Allowance:
+    """Counted clicks per link with a `max_clicks`, kept in process so the limit is exact
+    although clicks are written in the background. Loaded from the database once per link;
+    every click this process counts after that goes through `take`."""
+
+    def __init__(self) -> None:
+        self._used: dict[int, int] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def clear(self) -> None:
+        self._used.clear()
+        self._locks.clear()
+
+    def forget(self, link_id: int) -> None:
+        self._used.pop(link_id, None)
+
+    async def used(self, link_id: int) -> int:
+        if link_id not in self._used:
+            lock = self._locks.setdefault(link_id, asyncio.Lock())
+            async with lock:
+                if link_id not in self._used:
+                    self._used[link_id] = await _count_human_clicks(link_id)
+        return self._used[link_id]
+
+    async def take(self, link_id: int, limit: int) -> bool:
+        """Use one click of the allowance; False once `limit` clicks have been counted."""
+        if await self.used(link_id) >= limit:
+            return False
+        self._used[link_id] += 1
+        return True
+
+
+async def _count_human_clicks(link_id: int) -> int:
+    async with database.session() as db:
+        query = select(func.count()).select_from(LinkEvent).where(LinkEvent.link_id == link_id, LinkEvent.is_bot == false())
+        return (await db.execute(query)).scalar_one()
+
+
+cache = LinkCache()
+allowance = Allowance()
+
+
+def invalidate(link_id: int) -> None:
+    """Call after a link changes or is deleted."""
+    cache.invalidate(link_id)
+
+
+async def visit(code: str, *, now: datetime, counted: bool) -> tuple[Outcome, Target | None]:
+    """Decide what a request for `code` gets. `counted` is a human GET, which uses up the
+    allowance of a link with `max_clicks`; bots and HEAD requests only look."""
+    target = await cache.get(code)
+    if target is None or target.disabled:
+        return Outcome.MISSING, target
+    if target.expires_at is not None and target.expires_at <= now:
+        return Outcome.GONE, target
+    if target.max_clicks is not None:
+        if counted:
+            if not await allowance.take(target.link_id, target.max_clicks):
+                return Outcome.GONE, target
+        elif await allowance.used(target.link_id) >= target.max_clicks:
+            return Outcome.GONE, target
+    return Outcome.REDIRECT, target
