@@ -1,4 +1,4 @@
-"""Reflex configuration: the database URL and secrets come from linkapp's settings."""
+"""Reflex configuration: the database URL, Redis and CORS come from linkapp's settings."""
 
 import reflex as rx
 
@@ -10,8 +10,9 @@ config = rx.Config(
     async_db_url=settings.async_database_url,
     redis_url=settings.REDIS_URL,
     telemetry_enabled=False,
-    disable_plugins=[rx.plugins.SitemapPlugin],
     show_built_with_reflex=False,
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    disable_plugins=[rx.plugins.SitemapPlugin],
     # Our API lives under Reflex's backend: allow only the origins we mean to.
     cors_allowed_origins=settings.cors_origins,
 )

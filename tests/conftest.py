@@ -135,6 +135,16 @@ async def db(db_engine):
         yield session
 
 
+@pytest.fixture(scope="session")
+def prod_server(temp_databases, tmp_path_factory):
+    """The compiled production app (`reflex run --env prod --single-port`), built once per run."""
+    from tests.live import start_server
+
+    server = start_server(temp_databases.sqlite(), tmp_path_factory.mktemp("prod") / "server.log")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def asgi_app():
     """The backend as Reflex serves it, minus Reflex: the redirect middleware around the API."""

@@ -47,10 +47,17 @@ class Settings(BaseSettings):
     ACCESS_TOKEN_EXPIRE_MINUTES: int = 15
     REFRESH_TOKEN_EXPIRE_DAYS: int = 30
     HOST_URL: str = "http://localhost:8000"
+    PORT: int = 8000
     HASHID_SALT: str = ""
     HASHID_MIN_LENGTH: int = 6
     REDIRECT_STATUS_CODE: int = 302
     GEMINI_API_KEY: str | None = None
+    GEMINI_MODEL: str = "gemini-2.5-flash"
+    # For proxies and for the tests' local fake of Gemini's REST API.
+    GEMINI_BASE_URL: str | None = None
+    GEMINI_TIMEOUT_SECONDS: float = 20.0
+    INSIGHT_CACHE_SECONDS: int = 300
+    RATE_LIMIT_AI: str = "20/hour"
     CORS_ORIGINS: list[str] = []
     TRUSTED_PROXIES: list[str] = []
     RATE_LIMIT_LOGIN: str = "10/minute"

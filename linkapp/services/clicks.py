@@ -39,12 +39,13 @@ class ClickRecorder:
 
     def __init__(self, maxsize: int | None = None) -> None:
         self._maxsize = maxsize or settings.CLICK_QUEUE_SIZE
-        self._queue: asyncio.Queue[Click] | None = None
+        self._queue: asyncio.Queue[Click | None] | None = None
         self._task: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
         self.written = 0
 
     @property
-    def queue(self) -> asyncio.Queue[Click]:
+    def queue(self) -> asyncio.Queue[Click | None]:
         if self._queue is None:
             self._queue = asyncio.Queue(self._maxsize)
         return self._queue
@@ -60,6 +61,7 @@ class ClickRecorder:
 
     def start(self) -> None:
         if self._task is None or self._task.done():
+            self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name="linkapp-click-writer")
 
     async def flush(self) -> None:
@@ -69,28 +71,37 @@ class ClickRecorder:
         await self.queue.join()
 
     async def stop(self) -> None:
-        """Flush, then stop the writer (on shutdown)."""
+        """Write everything still queued, then end the writer (on shutdown)."""
         if self._task is None:
             return
-        await self.flush()
-        self._task.cancel()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
+        self._stopping.set()
+        await self.queue.put(None)  # wakes a writer waiting for work
+        await self._task
         self._task = None
 
     async def _run(self) -> None:
         queue = self.queue
         while True:
-            batch = [await queue.get()]
-            # Let a burst gather so that one round trip writes many clicks.
-            await asyncio.sleep(0 if queue.qsize() >= settings.CLICK_BATCH_SIZE else settings.CLICK_FLUSH_INTERVAL)
+            item = await queue.get()
+            batch = [] if item is None else [item]
+            taken = 1
+            if not self._stopping.is_set() and queue.qsize() < settings.CLICK_BATCH_SIZE:
+                # Let a burst gather so that one round trip writes many clicks; stop cuts it short.
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), settings.CLICK_FLUSH_INTERVAL)
+                except TimeoutError:
+                    pass
             while len(batch) < settings.CLICK_BATCH_SIZE and not queue.empty():
-                batch.append(queue.get_nowait())
-            await self._write_with_retry(batch)
-            for _ in batch:
+                item = queue.get_nowait()
+                taken += 1
+                if item is not None:
+                    batch.append(item)
+            if batch:
+                await self._write_with_retry(batch)
+            for _ in range(taken):
                 queue.task_done()
+            if self._stopping.is_set() and queue.empty():
+                return
 
     async def _write_with_retry(self, batch: list[Click]) -> None:
         attempt = 0

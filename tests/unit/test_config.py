@@ -1,0 +1,72 @@
+"""Settings: database URL spellings, secrets in production and development."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from linkapp.core import config
+from linkapp.core.config import ConfigError, Settings
+
+STRONG = "s" * 40
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db:5432/app", "postgresql+psycopg://u:p@db:5432/app"),
+        ("postgresql://u@db/app", "postgresql+psycopg://u@db/app"),
+        ("postgresql+asyncpg://u@db/app", "postgresql+psycopg://u@db/app"),
+        ("sqlite:///./x.db", "sqlite:///./x.db"),
+    ],
+)
+def test_database_url_spellings_map_to_psycopg3(given, expected):
+    settings = Settings(DATABASE_URL=given, JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.DATABASE_URL == expected
+
+
+def test_async_url_uses_aiosqlite_for_sqlite():
+    settings = Settings(DATABASE_URL="sqlite:///./x.db", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.async_database_url == "sqlite+aiosqlite:///./x.db"
+
+
+def test_database_url_of_other_kinds_is_refused():
+    with pytest.raises(ValidationError, match="DATABASE_URL"):
+        Settings(DATABASE_URL="mysql://u@db/app", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+
+
+@pytest.mark.parametrize("status", [200, 303, 404])
+def test_redirect_status_code_outside_301_302_307_308_is_refused(status):
+    with pytest.raises(ValidationError, match="REDIRECT_STATUS_CODE"):
+        Settings(REDIRECT_STATUS_CODE=status, JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+
+
+@pytest.mark.parametrize(
+    ("secret", "salt"),
+    [("", STRONG), (STRONG, ""), ("short", STRONG), ("changethis", STRONG), (STRONG, "secret")],
+)
+def test_production_start_refused_with_missing_or_weak_secrets(secret, salt):
+    with pytest.raises(ConfigError, match="ENV=production needs strong secrets"):
+        Settings(ENV="production", JWT_SECRET=secret, HASHID_SALT=salt)
+
+
+def test_production_starts_with_strong_secrets():
+    settings = Settings(ENV="production", JWT_SECRET=STRONG, HASHID_SALT="t" * 40)
+    assert settings.JWT_SECRET == STRONG
+
+
+def test_development_secrets_are_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "DEV_SECRETS_FILE", tmp_path / "secrets.json")
+    first = Settings(ENV="development", JWT_SECRET="", HASHID_SALT="")
+    second = Settings(ENV="development", JWT_SECRET="", HASHID_SALT="")
+    assert len(first.JWT_SECRET) >= 32 and len(first.HASHID_SALT) >= 32
+    assert (first.JWT_SECRET, first.HASHID_SALT) == (second.JWT_SECRET, second.HASHID_SALT)
+    assert json.loads((tmp_path / "secrets.json").read_text())["JWT_SECRET"] == first.JWT_SECRET
+
+
+def test_list_settings_accept_comma_separated_values():
+    settings = Settings(CORS_ORIGINS="https://a.example, https://b.example", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.CORS_ORIGINS == ["https://a.example", "https://b.example"]
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
