@@ -16,18 +16,17 @@ def _url() -> str:
     return normalize_database_url(config.attributes.get("url") or settings.sync_database_url)
 
 
-def _configure(**kwargs) -> None:
-    url = _url()
+def _configure(*, is_sqlite: bool, **kwargs) -> None:
     context.configure(
         target_metadata=target_metadata,
-        render_as_batch=url.startswith("sqlite"),  # SQLite cannot ALTER most things in place
+        render_as_batch=is_sqlite,  # SQLite cannot ALTER most things in place
         compare_type=True,
         **kwargs,
     )
 
 
 def run_migrations_offline() -> None:
-    _configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    _configure(is_sqlite=_url().startswith("sqlite"), url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"})
     with context.begin_transaction():
         context.run_migrations()
 
@@ -35,13 +34,13 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        _configure(connection=connection)
+        _configure(is_sqlite=connection.dialect.name == "sqlite", connection=connection)
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        _configure(connection=connection)
+        _configure(is_sqlite=connection.dialect.name == "sqlite", connection=connection)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -18,6 +18,9 @@ from linkapp.services import links as link_service
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1830
+# No click predates the Unix epoch, and a day past MAX_DAY has no next midnight a datetime can hold.
+MIN_DAY = date(1970, 1, 1)
+MAX_DAY = date(9999, 12, 30)
 # Every UTC offset in use is a multiple of 15 minutes: counting per quarter hour in SQL and
 # assigning quarters to local days in Python is exact, on SQLite and PostgreSQL alike.
 BUCKET_SECONDS = 900
@@ -43,14 +46,26 @@ class DayRange:
 
 
 def day_range(start: date | None = None, end: date | None = None, tz: str | None = None, *, now: datetime | None = None) -> DayRange:
-    """The inclusive range of days asked for; by default the 30 days ending today in `tz`."""
+    """The inclusive range of days asked for.
+
+    `end` defaults to today in `tz` and `start` to 29 days before `end`, so no arguments give
+    the 30 days ending today.
+
+    Raises:
+        ValidationFailed: unknown zone, a day out of range, start after end, or too many days.
+    """
     try:
         zone = ZoneInfo(tz or "UTC")
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationFailed(f"Unknown time zone “{tz}”; use an IANA name such as Europe/Paris.", errors=[{"loc": ["query", "tz"], "msg": "unknown time zone"}]) from exc
-    today = (now or datetime.now(UTC)).astimezone(zone).date()
-    end = end or (today if start is None else min(today, start + timedelta(days=DEFAULT_DAYS - 1)))
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not MIN_DAY <= day <= MAX_DAY:
+            raise ValidationFailed(
+                f"{name} must be between {MIN_DAY.isoformat()} and {MAX_DAY.isoformat()}.",
+                errors=[{"loc": ["query", name], "msg": "day out of range"}],
+            )
+    end = end or (now or datetime.now(UTC)).astimezone(zone).date()
+    start = start or max(MIN_DAY, end - timedelta(days=DEFAULT_DAYS - 1))
     if start > end:
         raise ValidationFailed("start must be on or before end.", errors=[{"loc": ["query", "start"], "msg": "start is after end"}])
     if (end - start).days + 1 > MAX_DAYS:
@@ -60,7 +75,10 @@ def day_range(start: date | None = None, end: date | None = None, tz: str | None
 
 def _bucket(db: AsyncSession):
     if db.bind.dialect.name == "sqlite":
-        return cast(func.strftime("%s", LinkEvent.clicked_at), Integer) / BUCKET_SECONDS
+        # SQLite rounds fractional seconds to milliseconds, so 23:59:59.9999 would land on the next
+        # day: cut the text to whole seconds first. `//` keeps the division integral.
+        whole_seconds = func.substr(LinkEvent.clicked_at, 1, 19)
+        return cast(func.strftime("%s", whole_seconds), Integer) // BUCKET_SECONDS
     return cast(func.floor(func.extract("epoch", LinkEvent.clicked_at) / BUCKET_SECONDS), BigInteger)
 
 
