@@ -27,7 +27,10 @@ Db = Annotated[AsyncSession, Depends(get_db)]
 
 def get_client_ip(request: Request) -> str:
     peer = request.client.host if request.client else ""
-    return client_ip(peer, request.headers.get("x-forwarded-for"))
+    # Several header lines are one comma-separated list (RFC 9110 5.3); reading only the first
+    # would believe the line a client wrote itself ahead of the one our proxy appended.
+    forwarded_for = ", ".join(request.headers.getlist("x-forwarded-for")) or None
+    return client_ip(peer, forwarded_for)
 
 
 ClientIp = Annotated[str, Depends(get_client_ip)]

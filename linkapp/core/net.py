@@ -15,12 +15,20 @@ def _trusted(spec: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
 
 
-def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address `text` spells, with IPv4-mapped IPv6 (what a dual-stack socket reports) as IPv4."""
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return any(ip in net for net in networks)
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    ip = _address(address)
+    return ip is not None and any(ip in net for net in networks)
 
 
 def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str] | None = None) -> str:
@@ -37,8 +45,7 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str] | 
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
         if not _is_trusted(hop, networks):
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:
-                return peer
-    return hops[0] if hops else peer
+            ip = _address(hop)
+            return peer if ip is None else str(ip)
+    # Every hop is one of our proxies: the earliest is the best we know.
+    return str(_address(hops[0])) if hops else peer

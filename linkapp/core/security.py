@@ -76,4 +76,5 @@ def new_refresh_token() -> str:
 
 def hash_token(token: str) -> str:
     """Refresh tokens are stored hashed: a database leak does not leak sessions."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: a token from JSON may hold lone surrogates; it must hash (and match nothing), not crash.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -80,21 +80,23 @@ async def refresh_session(*, db: AsyncSession, refresh_token: str) -> Session:
         raise NotAuthenticated(INVALID_REFRESH)
     if stored.expires_at <= utcnow():
         raise NotAuthenticated(INVALID_REFRESH)
+    # A rollback expires `stored`, and reloading it lazily is not possible in async code.
+    token_id, family_id, user_id = stored.id, stored.family_id, stored.user_id
     # The conditional update makes rotation atomic: of two concurrent uses only one wins.
     result = await db.execute(
         update(RefreshToken)
-        .where(RefreshToken.id == stored.id, RefreshToken.revoked_at.is_(None))
+        .where(RefreshToken.id == token_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
     if result.rowcount != 1:
         await db.rollback()
-        await _revoke_family(db, stored.family_id)
+        await _revoke_family(db, family_id)
         raise NotAuthenticated(INVALID_REFRESH)
-    user = await users.get_user(db=db, user_id=stored.user_id)
+    user = await users.get_user(db=db, user_id=user_id)
     if user is None:
         await db.rollback()
         raise NotAuthenticated(INVALID_REFRESH)
-    refresh = await _new_refresh(db, user.id, stored.family_id)
+    refresh = await _new_refresh(db, user.id, family_id)
     await db.commit()
     return Session(user=user, access=create_access_token(ids.encode_user_id(user.id)), refresh_token=refresh)
 

@@ -41,6 +41,9 @@ def password_problems(password: str) -> list[str]:
         return [f"Password must be at least {PASSWORD_MIN} characters."]
     if len(password) > PASSWORD_MAX:
         return [f"Password must be at most {PASSWORD_MAX} characters."]
+    if not _is_utf8(password):
+        # JSON can smuggle in lone surrogates ("\ud800"); they cannot be hashed or stored.
+        return ["Password contains characters that are not valid text."]
     problems = []
     if not re.search(r"[a-z]", password):
         problems.append("Password needs a lower-case letter.")
@@ -53,6 +56,14 @@ def password_problems(password: str) -> list[str]:
     if password.lower() in common_passwords():
         problems.append("This password is too common; choose another.")
     return problems
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_credentials(username: str, password: str) -> None:
@@ -93,7 +104,8 @@ async def register_user(*, db: AsyncSession, username: str, password: str) -> Us
 
 async def authenticate(*, db: AsyncSession, username: str, password: str) -> User:
     """The user these credentials belong to; one error, and the same time, for every failure."""
-    user = await get_user_by_username(db=db, username=username or "") if len(username or "") <= 64 else None
+    # Only a valid name can belong to someone; anything else is not worth a query (or a crash).
+    user = None if username_problems(username) else await get_user_by_username(db=db, username=username)
     stored = user.password_hash if user else dummy_password_hash()
     valid = await anyio.to_thread.run_sync(verify_password, (password or "")[:1024], stored)
     if user is None or not valid:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import BaseModel
 
 from linkapp.api.deps import ClientIp, CurrentUser, Db
 from linkapp.core import ratelimit
 from linkapp.core.config import settings
+from linkapp.core.errors import DomainError
 from linkapp.models.user import Credentials, TokenPublic, UserPublic
 from linkapp.services import auth, users
 
@@ -32,6 +36,22 @@ def _set_refresh_cookie(response: Response, token: str) -> None:
     )
 
 
+def _limit_key(username: str) -> str:
+    """The username as a rate-limit key: bounded, and encodable even if the JSON held lone surrogates."""
+    return username.lower()[:64].encode("utf-8", "replace").decode("utf-8")
+
+
+@contextmanager
+def _rate_limit_headers(response: Response, verdict: ratelimit.Verdict) -> Iterator[None]:
+    """Send the limit's headers on every answer of a limited route, refusals included."""
+    response.headers.update(verdict.headers())
+    try:
+        yield
+    except DomainError as exc:
+        exc.headers = {**verdict.headers(), **exc.headers}
+        raise
+
+
 def _refresh_token(request: Request, body: RefreshIn | None) -> str:
     # The body wins when both are sent.
     return (body.refresh_token if body and body.refresh_token else None) or request.cookies.get(COOKIE, "")
@@ -40,8 +60,8 @@ def _refresh_token(request: Request, body: RefreshIn | None) -> str:
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=TokenPublic)
 async def register(credentials: Credentials, response: Response, db: Db, ip: ClientIp) -> dict:
     verdict = await ratelimit.enforce(settings.RATE_LIMIT_REGISTER, "register", ip)
-    response.headers.update(verdict.headers())
-    user = await users.register_user(db=db, username=credentials.username, password=credentials.password)
+    with _rate_limit_headers(response, verdict):
+        user = await users.register_user(db=db, username=credentials.username, password=credentials.password)
     session = await auth.start_session(db=db, user=user)
     _set_refresh_cookie(response, session.refresh_token)
     return session.public()
@@ -49,9 +69,9 @@ async def register(credentials: Credentials, response: Response, db: Db, ip: Cli
 
 @router.post("/login", response_model=TokenPublic)
 async def login(credentials: Credentials, response: Response, db: Db, ip: ClientIp) -> dict:
-    verdict = await ratelimit.enforce(settings.RATE_LIMIT_LOGIN, "login", ip, credentials.username.lower()[:64])
-    response.headers.update(verdict.headers())
-    user = await users.authenticate(db=db, username=credentials.username, password=credentials.password)
+    verdict = await ratelimit.enforce(settings.RATE_LIMIT_LOGIN, "login", ip, _limit_key(credentials.username))
+    with _rate_limit_headers(response, verdict):
+        user = await users.authenticate(db=db, username=credentials.username, password=credentials.password)
     session = await auth.start_session(db=db, user=user)
     _set_refresh_cookie(response, session.refresh_token)
     return session.public()

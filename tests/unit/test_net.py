@@ -1,0 +1,77 @@
+"""Which address a request comes from (linkapp.core.net.client_ip)."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkapp.core.config import settings
+from linkapp.core.net import client_ip
+
+PROXY = "10.0.0.2"
+
+
+def test_client_ip_is_the_peer_when_no_proxy_is_trusted():
+    assert client_ip("198.51.100.7", "203.0.113.5", []) == "198.51.100.7"
+
+
+def test_client_ip_ignores_forwarded_for_from_an_untrusted_peer():
+    assert client_ip("198.51.100.7", "203.0.113.5", [PROXY]) == "198.51.100.7"
+
+
+def test_client_ip_reads_forwarded_for_from_a_trusted_peer():
+    assert client_ip(PROXY, "203.0.113.5", [PROXY]) == "203.0.113.5"
+
+
+def test_client_ip_is_the_peer_when_a_trusted_proxy_sends_no_header():
+    assert client_ip(PROXY, None, [PROXY]) == PROXY
+    assert client_ip(PROXY, "", [PROXY]) == PROXY
+    assert client_ip(PROXY, " , ", [PROXY]) == PROXY
+
+
+def test_client_ip_ignores_hops_the_client_wrote_itself():
+    # The client sent "X-Forwarded-For: 1.1.1.1"; the proxy appended the real address.
+    assert client_ip(PROXY, "1.1.1.1, 203.0.113.5", [PROXY]) == "203.0.113.5"
+
+
+def test_client_ip_skips_every_trusted_proxy_in_the_chain():
+    assert client_ip(PROXY, "1.1.1.1, 203.0.113.5, 10.0.0.9, 10.0.0.3", ["10.0.0.0/8"]) == "203.0.113.5"
+
+
+def test_client_ip_accepts_networks_as_trusted_proxies():
+    assert client_ip("10.20.30.40", "203.0.113.5", ["10.0.0.0/8"]) == "203.0.113.5"
+    assert client_ip("11.0.0.1", "203.0.113.5", ["10.0.0.0/8"]) == "11.0.0.1"
+
+
+def test_client_ip_never_returns_a_hop_that_is_not_an_address():
+    assert client_ip(PROXY, "203.0.113.5, not-an-ip", [PROXY]) == PROXY
+    assert client_ip(PROXY, "<script>", [PROXY]) == PROXY
+
+
+def test_client_ip_tolerates_spaces_around_hops():
+    assert client_ip(PROXY, "  203.0.113.5 ,10.0.0.2 ", [PROXY]) == "203.0.113.5"
+
+
+def test_client_ip_normalizes_ipv6_hops():
+    assert client_ip("2001:db8::10", "2001:DB8:1:0::1", ["2001:db8::/64"]) == "2001:db8:1::1"
+
+
+def test_client_ip_is_the_first_hop_when_every_hop_is_trusted():
+    assert client_ip(PROXY, "10.0.0.5, 10.0.0.3", ["10.0.0.0/8"]) == "10.0.0.5"
+    assert client_ip("2001:db8::10", "2001:DB8:0:0::1", ["2001:db8::/64"]) == "2001:db8::1"
+
+
+def test_client_ip_trusts_an_ipv4_proxy_seen_through_a_dual_stack_socket():
+    # A server listening on "::" sees IPv4 peers as IPv4-mapped IPv6 addresses.
+    assert client_ip("::ffff:10.0.0.2", "203.0.113.5", [PROXY]) == "203.0.113.5"
+    assert client_ip(PROXY, "203.0.113.5, ::ffff:10.0.0.3", ["10.0.0.0/8"]) == "203.0.113.5"
+
+
+def test_client_ip_is_empty_without_a_peer():
+    assert client_ip(None, "203.0.113.5", []) == ""
+    assert client_ip(None, "203.0.113.5", [PROXY]) == ""
+
+
+@pytest.mark.parametrize(("trusted", "expected"), [([], "198.51.100.7"), (["198.51.100.0/24"], "203.0.113.5")])
+def test_client_ip_reads_trusted_proxies_from_settings(monkeypatch, trusted, expected):
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", trusted)
+    assert client_ip("198.51.100.7", "203.0.113.5") == expected
