@@ -19,9 +19,13 @@ from linkapp.core.config import settings
 from linkapp.core.net import client_ip
 from linkapp.services import bots, redirects
 from linkapp.services.clicks import Click, recorder
+from linkapp.services.urls import escape_non_ascii
 
 CODE_RE = re.compile(r"/([A-Za-z0-9_-]{1,64})")
 NO_STORE = (b"cache-control", b"private, no-store")
+# Where browsers say a request is a prefetch or preview: the standard header, Chrome's older
+# one, Safari's previews and Firefox's link prefetching.
+PURPOSE_HEADERS = (b"sec-purpose", b"purpose", b"x-purpose", b"x-moz")
 GONE_BODY = b"This short link has expired or reached its click limit."
 
 
@@ -57,7 +61,8 @@ class ShortLinks:
         code = match.group(1)
         method = scope["method"]
         user_agent = _header(scope, b"user-agent")
-        is_bot = bots.is_bot_request(method, user_agent, _header(scope, b"sec-purpose") or _header(scope, b"purpose"))
+        purpose = " ".join(_header(scope, name) for name in PURPOSE_HEADERS)
+        is_bot = bots.is_bot_request(method, user_agent, purpose)
         peer = scope.get("client")
         ip = client_ip(peer[0] if peer else None, _header(scope, b"x-forwarded-for"))
         # Limited before the lookup, so that guessing codes costs the same as using them.
@@ -76,8 +81,9 @@ class ShortLinks:
             await _respond(send, 410, limit_headers, GONE_BODY, method)
             return
 
-        query = scope.get("query_string", b"").decode("latin-1")
-        headers = [(b"location", _location(target.url, query).encode()), *limit_headers]
+        # Raw non-ASCII bytes are escaped, so the query is forwarded and parsed byte for byte.
+        query = escape_non_ascii(scope.get("query_string", b""))
+        headers = [(b"location", _location(target.url, query).encode("ascii")), *limit_headers]
         if target.status in (302, 307):
             headers.append(NO_STORE)
         await _respond(send, target.status, headers, b"", method)

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from linkapp.api import errors
 from linkapp.api.limits import BodySizeLimit
 from linkapp.api.routes import ai, analytics, auth, health, links
 
 API_PREFIX = "/api/v1"
+PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(app: FastAPI, scope: dict, catch_all: object) -> set[str]:
+    """The methods some real route answers at this path.
+
+    Asks each top-level route whether it would match the path with each method, instead of
+    walking the routes' internals: FastAPI no longer flattens included routers into
+    `app.router.routes`, so a walk over APIRoute objects finds nothing."""
+    allowed: set[str] = set()
+    probe = {"type": "http", "path": scope["path"], "root_path": scope.get("root_path", ""), "headers": [], "query_string": b""}
+    for route in app.router.routes:
+        if route is catch_all or getattr(route, "endpoint", None) is catch_all:
+            continue
+        if isinstance(route, Mount) and route.path == "":  # Reflex, mounted beneath us, takes any path
+            continue
+        for method in PROBED_METHODS:
+            match, _ = route.matches({**probe, "method": method})
+            if match is Match.FULL:
+                allowed.add(method)
+    return allowed
 
 
 def _unmatched_api_path(app: FastAPI):
@@ -19,14 +40,7 @@ def _unmatched_api_path(app: FastAPI):
     them and answer with its HTML 404 page."""
 
     async def handler(request: Request, path: str):
-        allowed: set[str] = set()
-        scope = {**request.scope, "method": "__none__"}
-        for route in app.router.routes:
-            if getattr(route, "path", "").startswith("/api/{path") or not hasattr(route, "methods"):
-                continue
-            match, _ = route.matches(scope)
-            if match is Match.PARTIAL:
-                allowed |= set(route.methods or ())
+        allowed = _allowed_methods(app, request.scope, handler)
         if allowed:
             return errors.problem(405, f"{request.method} is not allowed here.", headers={"Allow": ", ".join(sorted(allowed))})
         return errors.problem(404, f"No API endpoint at {request.url.path}.")
@@ -49,7 +63,7 @@ def create_api() -> FastAPI:
     app.add_api_route(
         "/api/{path:path}",
         _unmatched_api_path(app),
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"],
         include_in_schema=False,
     )
     app.add_middleware(BodySizeLimit)

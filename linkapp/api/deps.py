@@ -57,7 +57,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 class Page:
     """`?limit=` (1-100, default 20) and `?offset=` (default 0); out of range is 422, not clamped."""
 
-    def __init__(self, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+    def __init__(self, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=2**31 - 1)):
         self.limit = limit
         self.offset = offset
 

@@ -14,10 +14,12 @@ from linkapp.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+# RFC 9110's names; Python's HTTPStatus phrases for these differ between Python versions.
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
 
 def problem(status: int, detail: str, *, title: str | None = None, errors: list[dict] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict = {"type": "about:blank", "title": title or HTTPStatus(status).phrase, "status": status, "detail": detail}
+    body: dict = {"type": "about:blank", "title": title or TITLES.get(status) or HTTPStatus(status).phrase, "status": status, "detail": detail}
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)

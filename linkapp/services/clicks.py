@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from linkapp import db as database
 from linkapp.core.config import settings
 from linkapp.models.event import LinkEvent
+from linkapp.services.live import feed
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ class ClickRecorder:
         self._task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
         self.written = 0
+        # Human clicks queued or being written, per link, and who waits for them to land.
+        self._unwritten: dict[int, int] = {}
+        self._waiters: dict[int, asyncio.Event] = {}
 
     @property
     def queue(self) -> asyncio.Queue[Click | None]:
@@ -53,6 +57,8 @@ class ClickRecorder:
     async def record(self, click: Click) -> None:
         click.source = click.source[:MAX_SOURCE] if click.source else None
         click.user_agent = click.user_agent[:MAX_USER_AGENT] if click.user_agent else None
+        if not click.is_bot:
+            self._unwritten[click.link_id] = self._unwritten.get(click.link_id, 0) + 1
         try:
             self.queue.put_nowait(click)
         except asyncio.QueueFull:
@@ -69,6 +75,29 @@ class ClickRecorder:
         if self._task is None or self._task.done():
             self.start()
         await self.queue.join()
+
+    async def wait_written(self, link_id: int) -> None:
+        """Wait until every human click recorded so far for `link_id` is in the database.
+
+        Unlike `flush`, this does not wait for other links' clicks, so it ends even while
+        the queue never empties under steady traffic."""
+        while self._unwritten.get(link_id):
+            if self._task is None or self._task.done():
+                self.start()
+            await self._waiters.setdefault(link_id, asyncio.Event()).wait()
+
+    def _mark_written(self, batch: list[Click]) -> None:
+        for click in batch:
+            if click.is_bot:
+                continue
+            left = self._unwritten.get(click.link_id, 0) - 1
+            if left > 0:
+                self._unwritten[click.link_id] = left
+                continue
+            self._unwritten.pop(click.link_id, None)
+            waiter = self._waiters.pop(click.link_id, None)
+            if waiter is not None:
+                waiter.set()
 
     async def stop(self) -> None:
         """Write everything still queued, then end the writer (on shutdown)."""
@@ -98,6 +127,7 @@ class ClickRecorder:
                     batch.append(item)
             if batch:
                 await self._write_with_retry(batch)
+                self._mark_written(batch)
             for _ in range(taken):
                 queue.task_done()
             if self._stopping.is_set() and queue.empty():
@@ -109,6 +139,7 @@ class ClickRecorder:
             try:
                 await write_clicks(batch)
                 self.written += len(batch)
+                feed.publish()  # open dashboards refresh
                 return
             except asyncio.CancelledError:
                 raise

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,8 @@ from linkapp.services.urls import host_of, normalize_url
 SLUG_RE = re.compile(r"[A-Za-z0-9_-]{3,64}")
 TAG_RE = re.compile(r"[\w -]{1,32}")
 MAX_TAGS = 10
+# The database column is a 32-bit integer; PostgreSQL refuses anything larger.
+MAX_CLICKS_LIMIT = 2_147_483_647
 LINK_NOT_FOUND = "No link with that id."
 
 
@@ -72,9 +75,24 @@ def _check_expiry(expires_at: datetime | None) -> datetime | None:
         return None
     if expires_at.tzinfo is None:
         raise ValidationFailed("expires_at needs a time zone offset, such as 2026-01-24T10:00:00Z.", field="expires_at")
+    try:
+        expires_at = expires_at.astimezone(UTC)
+    except OverflowError as exc:  # 9999-12-31T23:59-23:59 is past year 9999 in UTC
+        raise ValidationFailed("The expiry time is out of range.", field="expires_at") from exc
     if expires_at <= utcnow():
         raise ValidationFailed("The expiry time must be in the future.", field="expires_at")
     return expires_at
+
+
+def _check_max_clicks(max_clicks: int | None) -> int | None:
+    if max_clicks is not None and not 1 <= max_clicks <= MAX_CLICKS_LIMIT:
+        raise ValidationFailed(f"max_clicks must be between 1 and {MAX_CLICKS_LIMIT}.", field="max_clicks")
+    return max_clicks
+
+
+def _has_control_characters(text: str) -> bool:
+    # NUL and friends: PostgreSQL refuses NUL in text, and none of them belongs in a title.
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def _check_status(status: int | None) -> int | None:
@@ -84,7 +102,9 @@ def _check_status(status: int | None) -> int | None:
 
 
 def _check_title(title: str | None, url: str) -> str:
-    title = (title or "").strip()
+    title = " ".join((title or "").split())  # a pasted newline or tab becomes one space
+    if _has_control_characters(title):
+        raise ValidationFailed("The title contains control characters.", field="title")
     return title[:200] if title else host_of(url)
 
 
@@ -113,7 +133,7 @@ async def create_link(*, db: AsyncSession, owner_id: int, link_in: LinkCreate) -
         slug=slug,
         slug_key=slug.lower() if slug else None,
         expires_at=_check_expiry(link_in.expires_at),
-        max_clicks=link_in.max_clicks,
+        max_clicks=_check_max_clicks(link_in.max_clicks),
         redirect_status=_check_status(link_in.redirect_status),
     )
     if slug:
@@ -156,7 +176,7 @@ async def update_link(*, db: AsyncSession, owner_id: int, public_id: str, link_i
     if "expires_at" in sent:
         link.expires_at = _check_expiry(link_in.expires_at)
     if "max_clicks" in sent:
-        link.max_clicks = link_in.max_clicks
+        link.max_clicks = _check_max_clicks(link_in.max_clicks)
     if "redirect_status" in sent:
         link.redirect_status = _check_status(link_in.redirect_status)
     if "disabled" in sent:
@@ -183,7 +203,11 @@ async def list_links(
 ) -> tuple[list[Link], int]:
     """A page of the owner's links, newest first, and how many match in all."""
     query = select(Link).where(Link.owner_id == owner_id)
-    if q and q.strip():
+    # No stored title, URL, slug or tag holds a control character, and PostgreSQL refuses NUL.
+    q = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in q or "")
+    if tag and _has_control_characters(tag):
+        return [], 0
+    if q.strip():
         term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{term}%"
         query = query.where(

@@ -15,6 +15,8 @@ from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
+from linkapp.services.clicks import recorder
+from linkapp.services.urls import to_uri
 
 NEGATIVE_TTL = 5.0
 MAX_ENTRIES = 100_000
@@ -50,6 +52,7 @@ class LinkCache:
     def clear(self) -> None:
         self._entries.clear()
         self._codes_by_link.clear()
+        self._inflight.clear()
         self._generation += 1
 
     def invalidate(self, link_id: int) -> None:
@@ -58,6 +61,8 @@ class LinkCache:
         # A code that did not exist a moment ago may exist now (a new slug or link).
         for code in [code for code, (_, target) in self._entries.items() if target is None]:
             del self._entries[code]
+        # A load already under way may have read the old row: later requests must not join it.
+        self._inflight.clear()
         self._generation += 1
 
     async def get(self, code: str) -> Target | None:
@@ -77,7 +82,8 @@ class LinkCache:
             future.exception()  # mark retrieved: waiters, if any, re-raise it themselves
             raise
         finally:
-            self._inflight.pop(code, None)
+            if self._inflight.get(code) is future:
+                del self._inflight[code]
         future.set_result(target)
         if generation == self._generation:  # not invalidated while we were loading
             self._store(code, target)
@@ -103,7 +109,7 @@ async def _load(code: str) -> Target | None:
         return None
     return Target(
         link_id=link.id,
-        url=link.url,
+        url=to_uri(link.url),
         status=link.redirect_status or settings.REDIRECT_STATUS_CODE,
         expires_at=link.expires_at,
         max_clicks=link.max_clicks,
@@ -132,6 +138,9 @@ class Allowance:
             lock = self._locks.setdefault(link_id, asyncio.Lock())
             async with lock:
                 if link_id not in self._used:
+                    # Clicks counted before the link had a limit may still sit in the queue:
+                    # the database only knows them all once they are written.
+                    await recorder.wait_written(link_id)
                     self._used[link_id] = await _count_human_clicks(link_id)
         return self._used[link_id]
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_from_bytes, unquote, urlsplit, urlunsplit
 
 from linkapp.core.config import settings
 from linkapp.core.errors import ValidationFailed
 from linkapp.models.link import MAX_URL_LENGTH
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Everything printable in ASCII stays as it is; only other characters are percent-escaped.
+_PRINTABLE_ASCII = "".join(chr(code) for code in range(33, 127))
 
 
 def normalize_url(url: str) -> str:
@@ -34,6 +36,9 @@ def normalize_url(url: str) -> str:
         port = parts.port
     except ValueError as exc:
         raise fail("The URL is malformed.") from exc
+    if "\\" in parts.netloc:
+        # Browsers read `\` as `/`: `http://a.example\@b.example/` goes to a.example, not b.example.
+        raise fail("The URL is malformed.")
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise fail("Only http:// and https:// URLs can be shortened.")
@@ -43,7 +48,7 @@ def normalize_url(url: str) -> str:
     if "[" in parts.netloc:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    if netloc == settings.host_netloc:
+    if _same_site(netloc, settings.host_netloc):
         raise fail("Links to this service's own short URLs are not allowed.")
     userinfo = parts.netloc.rpartition("@")[0]
     if userinfo:
@@ -52,6 +57,54 @@ def normalize_url(url: str) -> str:
     if len(normalized) > MAX_URL_LENGTH:
         raise fail(f"The URL is longer than {MAX_URL_LENGTH} characters.")
     return normalized
+
+
+def _comparable(netloc: str) -> str:
+    """The host[:port] a browser would actually connect to.
+
+    Browsers percent-decode hosts, map full-width and other look-alike characters (IDNA) and
+    ignore a trailing dot, so `http://testserver./`, `http://test%73erver/` and
+    `http://ｔｅｓｔｓｅｒｖｅｒ/` all lead back to `http://testserver/`."""
+    host, sep, port = netloc.rpartition(":")
+    if not sep or "]" in port:  # no port, or the colon was inside an IPv6 literal
+        host, port = netloc, ""
+    host = unquote(host).lower().rstrip(".")
+    try:
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        pass
+    return f"{host}:{port}" if port else host
+
+
+def _same_site(netloc: str, own_netloc: str) -> bool:
+    return _comparable(netloc) == _comparable(own_netloc)
+
+
+def to_uri(url: str) -> str:
+    """The ASCII spelling of a stored URL, for a `Location` header.
+
+    Header values are ASCII: the host goes to IDNA (`bücher.de` -> `xn--bcher-kva.de`) and other
+    non-ASCII characters to UTF-8 percent-escapes (`/wiki/Café` -> `/wiki/Caf%C3%A9`)."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    host, sep, port = hostport.rpartition(":")
+    if not sep or "]" in port:
+        host, sep, port = hostport, "", ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = escape_non_ascii(host)  # browsers percent-decode a host before IDNA
+    netloc = f"{escape_non_ascii(userinfo)}{at}{host}{sep}{port}"
+    return urlunsplit((parts.scheme, netloc, *(escape_non_ascii(part) for part in (parts.path, parts.query, parts.fragment))))
+
+
+def escape_non_ascii(text: str | bytes) -> str:
+    """`text` with every character (or byte) outside printable ASCII percent-escaped."""
+    if isinstance(text, bytes):
+        return quote_from_bytes(text, safe=_PRINTABLE_ASCII)
+    return quote(text, safe=_PRINTABLE_ASCII)
 
 
 def host_of(url: str) -> str:
