@@ -63,3 +63,17 @@ class RateLimited(DomainError):
 class ServiceUnavailable(DomainError):
     status = 503
     title = "Service Unavailable"
+
+
+class BadGateway(DomainError):
+    """An upstream service (the AI provider) failed or answered with something unusable."""
+
+    status = 502
+    title = "Bad Gateway"
+
+
+class GatewayTimeout(DomainError):
+    """An upstream service (the AI provider) did not answer in time."""
+
+    status = 504
+    title = "Gateway Timeout"
