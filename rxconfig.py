@@ -11,7 +11,7 @@ config = rx.Config(
     redis_url=settings.REDIS_URL,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
     # Our API lives under Reflex's backend: allow only the origins we mean to.
     cors_allowed_origins=settings.cors_origins,

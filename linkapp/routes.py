@@ -3,7 +3,7 @@
 INDEX = "/"
 LOGIN = "/login"
 REGISTER = "/register"
-LINK = "/links/[id]"
+LINK = "/links/[link_id]"
 NOT_FOUND = "/404"
 
 # Everything the app serves at the root: pages, the API, FastAPI's docs, Reflex's own endpoints,

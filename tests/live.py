@@ -28,6 +28,7 @@ class LiveServer:
     process: subprocess.Popen
     base_url: str
     log_path: Path
+    database_url: str
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         """Signal the whole process group and wait; returns the exit code."""
@@ -68,7 +69,7 @@ def start_server(database_url: str, log_path: Path, *, backend_only: bool = Fals
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    server = LiveServer(process, f"http://127.0.0.1:{port}", log_path)
+    server = LiveServer(process, f"http://127.0.0.1:{port}", log_path, database_url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,0 +1,93 @@
+"""The insights panel: ask a question about your figures; without AI, quick facts instead."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from linkapp.state.insights import InsightsState
+
+
+def _quick_facts() -> rx.Component:
+    return rx.cond(
+        InsightsState.quick.length() > 0,
+        rx.vstack(
+            rx.text("Quick insights", weight="medium", size="2"),
+            rx.el.ul(rx.foreach(InsightsState.quick, lambda line: rx.el.li(rx.text(line, size="2"))), style={"padding_left": "1.2rem", "margin": "0"}),
+            spacing="1",
+            width="100%",
+            id="quick-insights",
+        ),
+    )
+
+
+def _answer() -> rx.Component:
+    return rx.cond(
+        InsightsState.summary != "",
+        rx.vstack(
+            rx.text(InsightsState.summary, size="3", id="insight-summary"),
+            rx.cond(
+                InsightsState.highlights.length() > 0,
+                rx.vstack(
+                    rx.text("Highlights", weight="medium", size="2"),
+                    rx.el.ul(rx.foreach(InsightsState.highlights, lambda line: rx.el.li(rx.text(line, size="2"))), style={"padding_left": "1.2rem", "margin": "0"}),
+                    spacing="1",
+                ),
+            ),
+            rx.cond(
+                InsightsState.suggestions.length() > 0,
+                rx.vstack(
+                    rx.text("Suggestions", weight="medium", size="2"),
+                    rx.el.ul(rx.foreach(InsightsState.suggestions, lambda line: rx.el.li(rx.text(line, size="2"))), style={"padding_left": "1.2rem", "margin": "0"}),
+                    spacing="1",
+                ),
+            ),
+            rx.text("Model: ", InsightsState.model, size="1", color_scheme="gray"),
+            spacing="3",
+            width="100%",
+            id="insight-answer",
+        ),
+    )
+
+
+def insights_panel(link: bool = False) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.icon("sparkles", size=18, color=rx.color("accent", 9)), rx.heading("Insights", size="4"), align="center", spacing="2"),
+            rx.cond(
+                InsightsState.configured,
+                rx.form(
+                    rx.hstack(
+                        rx.input(
+                            value=InsightsState.prompt,
+                            on_change=InsightsState.set_prompt,
+                            placeholder="Ask about your clicks, e.g. “Which day works best?”",
+                            aria_label="Question about your analytics",
+                            id="insight-prompt",
+                            name="prompt",
+                            flex="1",
+                            min_width="0",
+                        ),
+                        rx.button("Ask", type="submit", loading=InsightsState.loading, id="insight-ask"),
+                        width="100%",
+                        spacing="2",
+                    ),
+                    on_submit=InsightsState.ask(link),
+                    width="100%",
+                ),
+                rx.callout(
+                    "AI insights are not configured on this server (set GEMINI_API_KEY). Here is what the numbers say.",
+                    icon="info",
+                    size="1",
+                    color_scheme="gray",
+                    id="insights-not-configured",
+                ),
+            ),
+            rx.cond(InsightsState.error != "", rx.callout(InsightsState.error, icon="triangle-alert", color_scheme="red", size="1", id="insight-error")),
+            _answer(),
+            _quick_facts(),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="insights-panel",
+    )

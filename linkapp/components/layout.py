@@ -1,0 +1,114 @@
+"""The frame around every signed-in page: a top bar and a centred, responsive body."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from linkapp import routes
+from linkapp.state.auth import AuthState
+
+
+def brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("link-2", size=22, color=rx.color("accent", 10)),
+            rx.heading("Linkapp", size="5", weight="bold"),
+            align="center",
+            spacing="2",
+        ),
+        href=routes.INDEX,
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+        id="brand",
+    )
+
+
+def color_mode_toggle() -> rx.Component:
+    return rx.icon_button(
+        rx.color_mode_cond(light=rx.icon("moon", size=18), dark=rx.icon("sun", size=18)),
+        on_click=rx.toggle_color_mode,
+        variant="ghost",
+        color_scheme="gray",
+        aria_label="Toggle dark mode",
+        id="color-mode",
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("circle-user", size=18),
+                rx.text(AuthState.username, display=["none", "inline"]),
+                rx.icon("chevron-down", size=14),
+                variant="soft",
+                color_scheme="gray",
+                id="user-menu",
+                aria_label="Account",
+            )
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_click=AuthState.logout, id="sign-out"),
+        ),
+    )
+
+
+def top_bar() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            brand(),
+            rx.spacer(),
+            color_mode_toggle(),
+            rx.cond(AuthState.signed_in, user_menu()),
+            align="center",
+            spacing="3",
+            max_width="1200px",
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            height="60px",
+        ),
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def page_frame(*children: rx.Component, **props) -> rx.Component:
+    return rx.box(
+        top_bar(),
+        rx.box(
+            *children,
+            max_width="1200px",
+            margin_x="auto",
+            padding_x=["0.75rem", "1.5rem"],
+            padding_y=["1rem", "2rem"],
+            width="100%",
+            **props,
+        ),
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )
+
+
+def stat_card(label: str, value, *, icon: str, hint=None, card_id: str = "") -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon(icon, size=16, color=rx.color("gray", 10)),
+                rx.text(label, size="2", color_scheme="gray"),
+                align="center",
+                spacing="2",
+            ),
+            rx.heading(value, size="7", weight="bold", id=card_id, trim="both", max_width="100%", min_width="0"),
+            *([rx.text(hint, size="1", color_scheme="gray", trim="both")] if hint is not None else []),
+            spacing="2",
+            align="start",
+            min_width="0",
+        ),
+        width="100%",
+        min_width="0",
+    )

@@ -1,0 +1,150 @@
+"""/links/[link_id]: one link's details and charts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from linkapp import routes
+from linkapp.components.insights import insights_panel
+from linkapp.components.layout import page_frame, stat_card
+from linkapp.state.link_detail import LinkDetailState
+
+TIME_ZONES = [
+    "UTC", "America/Los_Angeles", "America/New_York", "America/Sao_Paulo", "Europe/London", "Europe/Paris",
+    "Africa/Lagos", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
+]
+PLOT_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+def _header() -> rx.Component:
+    return rx.vstack(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("All links", size="2"), align="center", spacing="1"), href=routes.INDEX, id="back"),
+        rx.hstack(
+            rx.heading(LinkDetailState.title, size="7", id="link-title", word_break="break-word"),
+            rx.cond(LinkDetailState.status_note != "", rx.badge(LinkDetailState.status_note, color_scheme="gray")),
+            align="center",
+            spacing="3",
+            flex_wrap="wrap",
+        ),
+        rx.hstack(
+            rx.code(LinkDetailState.shortened_url, size="3", id="link-short-url"),
+            rx.icon_button(rx.icon("copy", size=14), on_click=LinkDetailState.copy, variant="ghost", size="1", aria_label="Copy short URL", id="copy-short-url"),
+            align="center",
+            spacing="2",
+            flex_wrap="wrap",
+        ),
+        rx.text(
+            "→ ",
+            rx.link(LinkDetailState.url, href=LinkDetailState.url, is_external=True, id="link-target", word_break="break-all"),
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.text("Created ", LinkDetailState.created, " · ", LinkDetailState.all_time_clicks, " clicks all time", size="2", color_scheme="gray", id="link-meta"),
+        spacing="2",
+        align="start",
+        width="100%",
+    )
+
+
+def _range_picker() -> rx.Component:
+    return rx.hstack(
+        rx.segmented_control.root(
+            rx.segmented_control.item("7 days", value="7"),
+            rx.segmented_control.item("30 days", value="30"),
+            rx.segmented_control.item("90 days", value="90"),
+            rx.segmented_control.item("Custom", value="custom"),
+            value=LinkDetailState.range_choice,
+            on_change=LinkDetailState.set_range,
+            id="range-picker",
+        ),
+        rx.cond(
+            LinkDetailState.range_choice == "custom",
+            rx.hstack(
+                rx.input(type="date", value=LinkDetailState.custom_start, on_change=LinkDetailState.set_custom_start, aria_label="Start day", id="range-start"),
+                rx.input(type="date", value=LinkDetailState.custom_end, on_change=LinkDetailState.set_custom_end, aria_label="End day", id="range-end"),
+                rx.button("Apply", on_click=LinkDetailState.apply_custom, variant="soft", id="range-apply"),
+                spacing="2",
+                align="center",
+            ),
+        ),
+        rx.spacer(),
+        rx.select(
+            TIME_ZONES,
+            value=LinkDetailState.tz,
+            on_change=LinkDetailState.set_tz,
+            aria_label="Time zone",
+            id="tz-select",
+        ),
+        spacing="3",
+        align="center",
+        flex_wrap="wrap",
+        width="100%",
+    )
+
+
+def _charts() -> rx.Component:
+    return rx.vstack(
+        rx.grid(
+            stat_card("Clicks", LinkDetailState.total_clicks, icon="mouse-pointer-click", card_id="range-clicks"),
+            stat_card("Unique visitors", LinkDetailState.unique_visitors, icon="users", card_id="unique-visitors"),
+            stat_card("Clicks per visitor", LinkDetailState.clicks_per_visitor, icon="repeat", card_id="clicks-per-visitor"),
+            columns=rx.breakpoints(initial="1", sm="3"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(LinkDetailState.range_error != "", rx.callout(LinkDetailState.range_error, icon="triangle-alert", color_scheme="red", id="range-error")),
+        rx.card(
+            rx.vstack(
+                rx.text("Clicks per day", weight="medium"),
+                rx.text(LinkDetailState.range_label, size="1", color_scheme="gray", id="range-label"),
+                rx.plotly(data=LinkDetailState.clicks_fig, config=PLOT_CONFIG, use_resize_handler=True, width="100%", id="clicks-chart"),
+                spacing="1",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.text("Clicks by source", weight="medium"),
+                rx.cond(
+                    LinkDetailState.by_source.length() > 0,
+                    rx.plotly(data=LinkDetailState.source_fig, config=PLOT_CONFIG, use_resize_handler=True, width="100%", id="source-chart"),
+                    rx.text("No clicks in this range yet.", color_scheme="gray", size="2", padding_y="1rem"),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _not_found() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("search-x", size=40, color=rx.color("gray", 9)),
+            rx.heading("Link not found", size="6"),
+            rx.text("It may have been deleted, or it belongs to someone else.", color_scheme="gray"),
+            rx.link(rx.button("Back to your links"), href=routes.INDEX),
+            align="center",
+            spacing="3",
+            padding_y="4rem",
+        ),
+        id="link-not-found",
+    )
+
+
+def link_page() -> rx.Component:
+    return page_frame(
+        rx.cond(
+            LinkDetailState.not_found,
+            _not_found(),
+            rx.cond(
+                LinkDetailState.loaded,
+                rx.vstack(_header(), _range_picker(), _charts(), insights_panel(link=True), spacing="5", width="100%", id="link-page"),
+                rx.center(rx.spinner(size="3"), padding_y="4rem"),
+            ),
+        )
+    )

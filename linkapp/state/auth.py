@@ -1,0 +1,225 @@
+"""AuthState: who is signed in. Calls the same user and session services as the REST API."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+
+import reflex as rx
+
+from linkapp import db as database
+from linkapp import routes
+from linkapp.core import ratelimit
+from linkapp.core.config import settings
+from linkapp.core.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
+from linkapp.core.security import decode_access_token
+from linkapp.services import auth, users
+from linkapp.services.auth import Session
+
+# Renew the access token this long before it expires.
+RENEW_MARGIN_SECONDS = 60
+
+
+def password_strength(password: str, username: str = "") -> int:
+    """zxcvbn's 0-4 score, for the meter under the password field."""
+    if not password:
+        return 0
+    from zxcvbn import zxcvbn
+
+    return int(zxcvbn(password[:128], user_inputs=[username] if username else [])["score"])
+
+
+def _safe_next(target: str) -> str:
+    # Only paths on this site: never send a person to another origin after signing in.
+    return target if target.startswith("/") and not target.startswith("//") else routes.INDEX
+
+
+class AuthState(rx.State):
+    """The signed-in user. The refresh token lives in a cookie so a session survives reloads
+    and browser restarts; the access token stays on the server and is renewed silently."""
+
+    session_token: str = rx.Cookie(
+        "", name="linkapp_session", path="/", max_age=settings.REFRESH_TOKEN_EXPIRE_DAYS * 86400, same_site="lax", secure=settings.secure_cookies
+    )
+    username: str = ""
+    user_public_id: str = ""
+    _user_id: int = 0
+    _access_token: str = ""
+    _access_expires_at: float = 0.0
+
+    # Sign-in and registration forms.
+    form_username: str = ""
+    form_password: str = ""
+    username_error: str = ""
+    password_errors: list[str] = []
+    form_error: str = ""
+    submitting: bool = False
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.username)
+
+    @rx.var
+    def strength(self) -> int:
+        return password_strength(self.form_password, self.form_username)
+
+    def _adopt(self, session: Session) -> None:
+        self.session_token = session.refresh_token
+        self.username = session.user.username
+        self.user_public_id = session.public()["id"]
+        self._user_id = session.user.id
+        self._access_token = session.access.token
+        self._access_expires_at = time.time() + session.access.expires_in
+
+    def _forget(self) -> None:
+        self.session_token = ""
+        self.username = ""
+        self.user_public_id = ""
+        self._user_id = 0
+        self._access_token = ""
+        self._access_expires_at = 0.0
+
+    async def current_user_id(self) -> int | None:
+        """The signed-in user's id, renewing the access token from the refresh cookie if needed."""
+        if self._access_token and time.time() < self._access_expires_at - RENEW_MARGIN_SECONDS:
+            if decode_access_token(self._access_token):
+                return self._user_id
+        if not self.session_token:
+            self._forget()
+            return None
+        async with database.session() as db:
+            try:
+                self._adopt(await auth.refresh_session(db=db, refresh_token=self.session_token))
+            except NotAuthenticated:
+                self._forget()
+                return None
+        return self._user_id
+
+    def _login_redirect(self):
+        path = self.router.url.path or routes.INDEX
+        return rx.redirect(f"{routes.LOGIN}?next={quote(path, safe='/')}")
+
+    @rx.event
+    async def require_login(self):
+        """on_load of every signed-in page: a signed-out visitor goes to /login and back after."""
+        if await self.current_user_id() is None:
+            return self._login_redirect()
+
+    @rx.event
+    async def redirect_if_signed_in(self):
+        """on_load of /login and /register."""
+        self._clear_form()
+        if self.session_token and await self.current_user_id() is not None:
+            return rx.redirect(routes.INDEX)
+
+    def _clear_form(self) -> None:
+        self.form_username = ""
+        self.form_password = ""
+        self.username_error = ""
+        self.password_errors = []
+        self.form_error = ""
+        self.submitting = False
+
+    @rx.event
+    def set_form_username(self, value: str):
+        self.form_username = value
+        self.username_error = ""
+        self.form_error = ""
+
+    @rx.event
+    def set_form_password(self, value: str):
+        self.form_password = value
+        self.password_errors = []
+        self.form_error = ""
+
+    @rx.event
+    def check_username(self, _value: str = ""):
+        """Inline validation on blur, with the same rules as the API."""
+        problems = users.username_problems(self.form_username)
+        self.username_error = problems[0] if problems else ""
+
+    @rx.event
+    def check_password(self, _value: str = ""):
+        self.password_errors = users.password_problems(self.form_password) if self.form_password else []
+
+    def _client_ip(self) -> str:
+        return self.router.session.client_ip or "unknown"
+
+    def _show(self, error: DomainError) -> None:
+        if isinstance(error, ValidationFailed):
+            for item in error.errors or []:
+                field = item["loc"][-1] if item.get("loc") else ""
+                if field == "username":
+                    self.username_error = item["msg"]
+                elif field == "password":
+                    self.password_errors = [*self.password_errors, item["msg"]]
+                else:
+                    self.form_error = item["msg"]
+        elif isinstance(error, RateLimited):
+            self.form_error = f"Too many attempts. Try again in {error.retry_after} seconds."
+        else:
+            self.form_error = error.detail
+
+    def _take_form(self, form: dict | None) -> None:
+        # The submitted values win: typed text may still be on its way through the input debounce.
+        if form:
+            self.form_username = str(form.get("username", self.form_username))
+            self.form_password = str(form.get("password", self.form_password))
+
+    def _after_sign_in(self):
+        target = _safe_next(self.router.url.query_parameters.get("next", routes.INDEX))
+        self.form_password = ""
+        return rx.redirect(target)
+
+    @rx.event
+    async def login(self, form: dict | None = None):
+        self._take_form(form)
+        self.username_error, self.password_errors, self.form_error = "", [], ""
+        if not self.form_username or not self.form_password:
+            self.form_error = "Enter your username and password."
+            return
+        self.submitting = True
+        yield
+        try:
+            await ratelimit.enforce(settings.RATE_LIMIT_LOGIN, "login", self._client_ip(), self.form_username.lower()[:64])
+            async with database.session() as db:
+                user = await users.authenticate(db=db, username=self.form_username, password=self.form_password)
+                self._adopt(await auth.start_session(db=db, user=user))
+        except DomainError as error:
+            self._show(error)
+            return
+        finally:
+            self.submitting = False
+        yield self._after_sign_in()
+
+    @rx.event
+    async def register(self, form: dict | None = None):
+        self._take_form(form)
+        self.username_error, self.password_errors, self.form_error = "", [], ""
+        self.submitting = True
+        yield
+        try:
+            await ratelimit.enforce(settings.RATE_LIMIT_REGISTER, "register", self._client_ip())
+            async with database.session() as db:
+                user = await users.register_user(db=db, username=self.form_username, password=self.form_password)
+                self._adopt(await auth.start_session(db=db, user=user))
+        except DomainError as error:
+            self._show(error)
+            return
+        finally:
+            self.submitting = False
+        yield self._after_sign_in()
+
+    @rx.event
+    async def logout(self):
+        """Sign out: the session's refresh tokens are revoked, not just forgotten."""
+        async with database.session() as db:
+            await auth.end_session(db=db, refresh_token=self.session_token)
+        self._forget()
+        return rx.redirect(routes.LOGIN)
+
+
+async def signed_in_user_id(state: rx.State) -> int | None:
+    """For other states: the signed-in user's id (renewing the session if needed), else None."""
+    auth_state = await state.get_state(AuthState)
+    return await auth_state.current_user_id()

@@ -1,0 +1,90 @@
+"""Plotly figures built from the plain data states keep; readable in light and dark mode."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+ACCENT = "#6e56cf"
+GRID = "rgba(128,128,128,0.18)"
+FONT = {"family": "Inter, system-ui, sans-serif", "size": 12, "color": "#8b8d98"}
+
+
+def _base(fig: go.Figure, *, height: int, show_axes: bool = True) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 40 if show_axes else 0, "r": 12 if show_axes else 0, "t": 8, "b": 32 if show_axes else 0},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font=FONT,
+        showlegend=False,
+        hoverlabel={"font": {"family": FONT["family"]}},
+    )
+    fig.update_xaxes(showgrid=False, visible=show_axes, fixedrange=True)
+    fig.update_yaxes(gridcolor=GRID, zeroline=False, visible=show_axes, rangemode="tozero", fixedrange=True)
+    return fig
+
+
+def _count_axis(values: list[int]) -> dict:
+    """Whole-number ticks: small counts get one tick per click instead of 0.5 steps."""
+    top = max(values, default=0)
+    if top <= 5:
+        return {"range": [0, max(top, 1) * 1.15], "dtick": 1, "tickformat": "d"}
+    return {"rangemode": "tozero", "tickformat": ",d"}
+
+
+def spark_figure(daily: list[dict]) -> go.Figure:
+    """A small clicks-over-time area for the dashboard."""
+    fig = go.Figure(
+        go.Scatter(
+            x=[day["day"] for day in daily],
+            y=[day["clicks"] for day in daily],
+            mode="lines",
+            line={"color": ACCENT, "width": 2, "shape": "spline", "smoothing": 0.6},
+            fill="tozeroy",
+            fillcolor="rgba(110,86,207,0.15)",
+            hovertemplate="%{x|%b %-d}: %{y} clicks<extra></extra>",
+        )
+    )
+    _base(fig, height=140)
+    fig.update_yaxes(nticks=4, **_count_axis([day["clicks"] for day in daily]))
+    return fig
+
+
+def clicks_line(daily: list[dict]) -> go.Figure:
+    """Clicks per day, one marker a day."""
+    fig = go.Figure(
+        go.Scatter(
+            x=[day["day"] for day in daily],
+            y=[day["clicks"] for day in daily],
+            mode="lines+markers",
+            line={"color": ACCENT, "width": 2.5},
+            marker={"size": 6, "color": ACCENT},
+            fill="tozeroy",
+            fillcolor="rgba(110,86,207,0.10)",
+            hovertemplate="%{x|%a %b %-d}: %{y} clicks<extra></extra>",
+        )
+    )
+    _base(fig, height=300)
+    fig.update_yaxes(**_count_axis([day["clicks"] for day in daily]))
+    fig.update_xaxes(tickformat="%b %-d")
+    return fig
+
+
+def source_bar(by_source: list[dict], key: str = "source") -> go.Figure:
+    """Clicks by source (or any other key), largest on top."""
+    rows = list(reversed(by_source[:10]))
+    fig = go.Figure(
+        go.Bar(
+            x=[row["clicks"] for row in rows],
+            y=[row[key] for row in rows],
+            orientation="h",
+            marker={"color": ACCENT},
+            hovertemplate="%{y}: %{x} clicks<extra></extra>",
+            text=[row["clicks"] for row in rows],
+            textposition="auto",
+        )
+    )
+    _base(fig, height=max(160, 40 * len(rows) + 60))
+    fig.update_xaxes(showgrid=True, gridcolor=GRID, **_count_axis([row["clicks"] for row in rows]))
+    fig.update_yaxes(showgrid=False, automargin=True)
+    return fig

@@ -1,0 +1,148 @@
+"""LinkDetailState: one link's details and charts for a chosen range, in the viewer's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import plotly.graph_objects as go
+import reflex as rx
+
+from linkapp import db as database
+from linkapp.core.errors import DomainError, NotFound
+from linkapp.services import analytics
+from linkapp.services import links as link_service
+from linkapp.state.auth import signed_in_user_id
+from linkapp.state.charts import clicks_line, source_bar
+from linkapp.state.links import TZ_SCRIPT, format_day
+from linkapp.state.live import watch
+
+RANGES = {"7": 7, "30": 30, "90": 90}
+
+
+def _public_id_from(path: str) -> str:
+    parts = [part for part in path.split("/") if part]
+    return parts[1] if len(parts) >= 2 and parts[0] == "links" else ""
+
+
+class LinkDetailState(rx.State):
+    tz: str = "UTC"
+    public_id: str = ""
+    not_found: bool = False
+    loaded: bool = False
+    title: str = ""
+    url: str = ""
+    shortened_url: str = ""
+    created: str = ""
+    all_time_clicks: int = 0
+    status_note: str = ""
+    range_choice: str = "30"
+    custom_start: str = ""
+    custom_end: str = ""
+    range_error: str = ""
+    range_label: str = ""
+    total_clicks: int = 0
+    unique_visitors: int = 0
+    daily: list[dict] = []
+    by_source: list[dict] = []
+    _watching: bool = False
+
+    @rx.var
+    def clicks_fig(self) -> go.Figure:
+        return clicks_line(self.daily)
+
+    @rx.var
+    def source_fig(self) -> go.Figure:
+        return source_bar(self.by_source)
+
+    @rx.var
+    def clicks_per_visitor(self) -> str:
+        return f"{self.total_clicks / self.unique_visitors:.1f}" if self.unique_visitors else "–"
+
+    @rx.event
+    def start(self):
+        self.public_id = _public_id_from(self.router.url.path)
+        self.loaded, self.not_found = False, False
+        return rx.call_script(TZ_SCRIPT, callback=LinkDetailState.set_tz_and_load)
+
+    @rx.event
+    async def set_tz_and_load(self, tz: str):
+        self.tz = tz or "UTC"
+        await self._reload()
+        if not self._watching and not self.not_found:
+            self._watching = True
+            return LinkDetailState.watch_clicks
+
+    def _range(self) -> tuple[date | None, date | None]:
+        if self.range_choice == "custom":
+            return date.fromisoformat(self.custom_start), date.fromisoformat(self.custom_end)
+        today = datetime.now(ZoneInfo(self.tz)).date()
+        return today - timedelta(days=RANGES.get(self.range_choice, 30) - 1), today
+
+    async def _reload(self) -> None:
+        user_id = await signed_in_user_id(self)
+        if user_id is None or not self.public_id:
+            self.not_found = not self.public_id
+            return
+        try:
+            start, end = self._range()
+            days = analytics.day_range(start, end, self.tz)
+        except (ValueError, DomainError) as error:
+            self.range_error = getattr(error, "detail", "Pick a start and an end day.")
+            return
+        try:
+            async with database.session() as db:
+                link = await link_service.get_link(db=db, owner_id=user_id, public_id=self.public_id)
+                public = (await link_service.to_public(db, [link]))[0]
+                figures = await analytics.link_analytics(db=db, owner_id=user_id, public_id=self.public_id, days=days)
+        except NotFound:
+            self.not_found, self.loaded = True, True
+            return
+        self.range_error = ""
+        self.title, self.url, self.shortened_url = public.title, public.url, public.shortened_url
+        self.created = format_day(public.created_at, self.tz)
+        self.all_time_clicks = public.total_clicks
+        self.status_note = "Disabled" if public.disabled else ""
+        self.total_clicks = figures["total_clicks"]
+        self.unique_visitors = figures["unique_visitors"]
+        self.daily = figures["clicks_per_day"]
+        self.by_source = figures["clicks_by_source"]
+        self.range_label = f"{format_day(datetime.combine(days.start, datetime.min.time(), days.tz), self.tz)} – {format_day(datetime.combine(days.end, datetime.min.time(), days.tz), self.tz)} · {self.tz}"
+        self.loaded = True
+
+    @rx.event
+    async def set_range(self, choice: str | list[str]):
+        self.range_choice = choice if isinstance(choice, str) else (choice[0] if choice else "30")
+        if choice == "custom":
+            if not self.custom_start:
+                today = datetime.now(ZoneInfo(self.tz)).date()
+                self.custom_start, self.custom_end = (today - timedelta(days=13)).isoformat(), today.isoformat()
+        await self._reload()
+
+    @rx.event
+    def set_custom_start(self, value: str):
+        self.custom_start = value
+
+    @rx.event
+    def set_custom_end(self, value: str):
+        self.custom_end = value
+
+    @rx.event
+    async def apply_custom(self):
+        self.range_choice = "custom"
+        await self._reload()
+
+    @rx.event
+    async def set_tz(self, tz: str):
+        self.tz = tz
+        await self._reload()
+
+    @rx.event(background=True)
+    async def watch_clicks(self):
+        async with self:
+            public_id = self.public_id
+        await watch(self, lambda path: _public_id_from(path) == public_id, self._reload)
+
+    @rx.event
+    def copy(self):
+        return [rx.set_clipboard(self.shortened_url), rx.toast.success("Short URL copied", duration=2000)]

@@ -1,0 +1,154 @@
+"""LinksState: the dashboard's link table and totals, kept live as clicks arrive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import plotly.graph_objects as go
+import reflex as rx
+
+from linkapp import db as database
+from linkapp.core.errors import DomainError
+from linkapp.services import analytics
+from linkapp.services import links as link_service
+from linkapp.state.auth import signed_in_user_id
+from linkapp.state.charts import spark_figure
+from linkapp.state.live import watch
+
+PAGE_SIZE = 10
+TZ_SCRIPT = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+
+
+def format_day(moment: datetime | None, tz: str) -> str:
+    if moment is None:
+        return ""
+    try:
+        zone = ZoneInfo(tz)
+    except Exception:  # noqa: BLE001 - an odd browser zone falls back to UTC
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).strftime("%b %-d, %Y")
+
+
+def link_row(link, tz: str) -> dict:
+    """What one table row shows; plain data so Reflex can send it to the browser."""
+    return {
+        "id": link.id,
+        "title": link.title,
+        "url": link.url,
+        "shortened_url": link.shortened_url,
+        "short": link.shortened_url.split("://", 1)[-1],
+        "total_clicks": link.total_clicks,
+        "created": format_day(link.created_at, tz),
+        "disabled": link.disabled,
+        "tags": ", ".join(link.tags),
+    }
+
+
+class LinksState(rx.State):
+    """The signed-in user's links (a page of them), search, and the totals above the table."""
+
+    tz: str = "UTC"
+    rows: list[dict] = []
+    total: int = 0
+    page: int = 0
+    query: str = ""
+    loaded: bool = False
+    load_error: str = ""
+    clicks_today: int = 0
+    clicks_7d: int = 0
+    clicks_30d: int = 0
+    top_link_title: str = ""
+    top_link_id: str = ""
+    top_link_clicks: int = 0
+    daily: list[dict] = []
+    _watching: bool = False
+
+    @rx.var
+    def page_count(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @rx.var
+    def page_label(self) -> str:
+        if not self.total:
+            return ""
+        first = self.page * PAGE_SIZE + 1
+        return f"{first}–{min(self.total, first + PAGE_SIZE - 1)} of {self.total}"
+
+    @rx.var
+    def spark(self) -> go.Figure:
+        return spark_figure(self.daily)
+
+    @rx.event
+    def start(self):
+        """on_load: learn the browser's time zone, then load."""
+        return rx.call_script(TZ_SCRIPT, callback=LinksState.set_tz_and_load)
+
+    @rx.event
+    async def set_tz_and_load(self, tz: str):
+        self.tz = tz or "UTC"
+        await self._reload()
+        if not self._watching:
+            self._watching = True
+            return LinksState.watch_clicks
+
+    async def _reload(self) -> None:
+        user_id = await signed_in_user_id(self)
+        if user_id is None:
+            return
+        try:
+            days = analytics.day_range(None, None, self.tz)
+        except DomainError:
+            self.tz = "UTC"
+            days = analytics.day_range(None, None, "UTC")
+        async with database.session() as db:
+            links, total = await link_service.list_links(
+                db=db, owner_id=user_id, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE, q=self.query or None
+            )
+            if not links and self.page > 0 and total:
+                self.page = (total - 1) // PAGE_SIZE
+                links, total = await link_service.list_links(db=db, owner_id=user_id, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE, q=self.query or None)
+            public = await link_service.to_public(db, links)
+            summary = await analytics.summary(db=db, owner_id=user_id, days=days)
+        self.rows = [link_row(link, self.tz) for link in public]
+        self.total = total
+        per_day = summary["clicks_per_day"]
+        self.daily = per_day
+        self.clicks_today = per_day[-1]["clicks"] if per_day else 0
+        self.clicks_7d = sum(day["clicks"] for day in per_day[-7:])
+        self.clicks_30d = summary["total_clicks"]
+        top = summary["links"][0] if summary["links"] and summary["links"][0]["total_clicks"] else None
+        self.top_link_title = top["title"] if top else ""
+        self.top_link_id = top["id"] if top else ""
+        self.top_link_clicks = top["total_clicks"] if top else 0
+        self.loaded = True
+
+    @rx.event
+    async def reload(self):
+        await self._reload()
+
+    @rx.event
+    async def search(self, value: str):
+        self.query = value[:200]
+        self.page = 0
+        await self._reload()
+
+    @rx.event
+    async def next_page(self):
+        if self.page + 1 < self.page_count:
+            self.page += 1
+            await self._reload()
+
+    @rx.event
+    async def previous_page(self):
+        if self.page > 0:
+            self.page -= 1
+            await self._reload()
+
+    @rx.event(background=True)
+    async def watch_clicks(self):
+        await watch(self, lambda path: path in ("/", ""), self._reload)
+
+    @rx.event
+    def copy(self, url: str):
+        return [rx.set_clipboard(url), rx.toast.success("Short URL copied", duration=2000)]

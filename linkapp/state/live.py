@@ -1,0 +1,40 @@
+"""Keeping an open page current: a background task per tab wakes when new clicks are stored."""
+
+from __future__ import annotations
+
+import time
+
+from linkapp.services.live import feed
+
+MAX_WATCH_SECONDS = 4 * 3600
+POLL_TIMEOUT = 15.0
+
+
+def tab_connected(token: str) -> bool:
+    """Whether the browser tab behind `token` still has its websocket open."""
+    from linkapp.linkapp import app
+
+    try:
+        return token in app.event_namespace.token_to_sid
+    except (AttributeError, ValueError):  # no websocket layer (tests): treat as connected
+        return True
+
+
+async def watch(state, on_page, reload) -> None:
+    """Call `reload` (inside `async with state`) whenever clicks are stored, while the tab is
+    open and `on_page(path)` holds. The state must have a `_watching` backend var."""
+    started = time.monotonic()
+    version = feed.version
+    token = state.router.session.client_token
+    while time.monotonic() - started < MAX_WATCH_SECONDS:
+        new_version = await feed.wait(version, POLL_TIMEOUT)
+        if not tab_connected(token):
+            break
+        async with state:
+            if not on_page(state.router.url.path) or not state._watching:
+                break
+            if new_version != version:
+                await reload()
+        version = new_version
+    async with state:
+        state._watching = False
