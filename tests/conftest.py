@@ -45,6 +45,14 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 TABLES = ("link_events", "link_tags", "refresh_tokens", "links", "users")
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests last: they need the compiled app, and a failure elsewhere shows sooner."""
+    e2e = [item for item in items if "/tests/e2e/" in str(item.path)]
+    for item in e2e:
+        item.add_marker(pytest.mark.e2e)
+    items[:] = [item for item in items if item not in e2e] + e2e
+
+
 def alembic_config(url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))
@@ -136,11 +144,26 @@ async def db(db_engine):
 
 
 @pytest.fixture(scope="session")
-def prod_server(temp_databases, tmp_path_factory):
-    """The compiled production app (`reflex run --env prod --single-port`), built once per run."""
+def fake_gemini():
+    """A local server speaking Gemini's REST protocol (no test ever reaches Google)."""
+    from tests.fake_gemini import FakeGemini
+
+    fake = FakeGemini().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def prod_server(temp_databases, tmp_path_factory, fake_gemini):
+    """The compiled production app (`reflex run --env prod --single-port`), built once per run,
+    with AI insights pointed at the local fake Gemini."""
     from tests.live import start_server
 
-    server = start_server(temp_databases.sqlite(), tmp_path_factory.mktemp("prod") / "server.log")
+    server = start_server(
+        temp_databases.sqlite(),
+        tmp_path_factory.mktemp("prod") / "server.log",
+        extra_env={"GEMINI_API_KEY": "fake-key-for-tests", "GEMINI_BASE_URL": fake_gemini.url},
+    )
     yield server
     server.stop()
 

@@ -7,17 +7,21 @@ import reflex as rx
 from linkapp.state.insights import InsightsState
 
 
-def _quick_facts() -> rx.Component:
+def _bullets(title: str, lines, list_id: str = "") -> rx.Component:
     return rx.cond(
-        InsightsState.quick.length() > 0,
+        lines.length() > 0,
         rx.vstack(
-            rx.text("Quick insights", weight="medium", size="2"),
-            rx.el.ul(rx.foreach(InsightsState.quick, lambda line: rx.el.li(rx.text(line, size="2"))), style={"padding_left": "1.2rem", "margin": "0"}),
+            rx.text(title, weight="medium", size="2"),
+            rx.el.ul(rx.foreach(lines, lambda line: rx.el.li(rx.text(line, size="2"))), style={"padding_left": "1.2rem", "margin": "0"}),
             spacing="1",
             width="100%",
-            id="quick-insights",
+            **({"id": list_id} if list_id else {}),
         ),
     )
+
+
+def _quick_facts() -> rx.Component:
+    return _bullets("Quick insights", InsightsState.quick, "quick-insights")
 
 
 def _answer() -> rx.Component:
@@ -25,22 +29,8 @@ def _answer() -> rx.Component:
         InsightsState.summary != "",
         rx.vstack(
             rx.text(InsightsState.summary, size="3", id="insight-summary"),
-            rx.cond(
-                InsightsState.highlights.length() > 0,
-                rx.vstack(
-                    rx.text("Highlights", weight="medium", size="2"),
-                    rx.el.ul(rx.foreach(InsightsState.highlights, lambda line: rx.el.li(rx.text(line, size="2"))), style={"padding_left": "1.2rem", "margin": "0"}),
-                    spacing="1",
-                ),
-            ),
-            rx.cond(
-                InsightsState.suggestions.length() > 0,
-                rx.vstack(
-                    rx.text("Suggestions", weight="medium", size="2"),
-                    rx.el.ul(rx.foreach(InsightsState.suggestions, lambda line: rx.el.li(rx.text(line, size="2"))), style={"padding_left": "1.2rem", "margin": "0"}),
-                    spacing="1",
-                ),
-            ),
+            _bullets("Highlights", InsightsState.highlights),
+            _bullets("Suggestions", InsightsState.suggestions),
             rx.text("Model: ", InsightsState.model, size="1", color_scheme="gray"),
             spacing="3",
             width="100%",

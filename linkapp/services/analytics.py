@@ -73,7 +73,8 @@ def day_range(start: date | None = None, end: date | None = None, tz: str | None
     return DayRange(start, end, zone)
 
 
-def _bucket(db: AsyncSession):
+def bucket_expr(db: AsyncSession):
+    """The quarter-hour (since the epoch) a click falls in, as SQL for this database."""
     if db.bind.dialect.name == "sqlite":
         # SQLite rounds fractional seconds to milliseconds, so 23:59:59.9999 would land on the next
         # day: cut the text to whole seconds first. `//` keeps the division integral.
@@ -82,7 +83,8 @@ def _bucket(db: AsyncSession):
     return cast(func.floor(func.extract("epoch", LinkEvent.clicked_at) / BUCKET_SECONDS), BigInteger)
 
 
-def _filters(link_ids_query, days: DayRange) -> list:
+def event_filters(link_ids_query, days: DayRange) -> list:
+    """Human clicks of these links inside the range."""
     return [
         LinkEvent.link_id.in_(link_ids_query),
         LinkEvent.clicked_at >= days.utc_start,
@@ -92,11 +94,11 @@ def _filters(link_ids_query, days: DayRange) -> list:
 
 
 async def _figures(db: AsyncSession, link_ids_query, days: DayRange) -> dict:
-    where = _filters(link_ids_query, days)
+    where = event_filters(link_ids_query, days)
     visitor = func.coalesce(LinkEvent.ip_address, "") + "|" + func.coalesce(LinkEvent.user_agent, "")
     total, unique = (await db.execute(select(func.count(), func.count(distinct(visitor))).where(*where))).one()
 
-    bucket = _bucket(db).label("bucket")
+    bucket = bucket_expr(db).label("bucket")
     per_day: Counter[date] = Counter()
     for bucket_value, clicks in (await db.execute(select(bucket, func.count()).where(*where).group_by(bucket))).all():
         moment = datetime.fromtimestamp(int(bucket_value) * BUCKET_SECONDS, UTC)
@@ -132,7 +134,7 @@ async def summary(*, db: AsyncSession, owner_id: int, days: DayRange) -> dict:
     owned = select(Link.id).where(Link.owner_id == owner_id)
     figures = await _figures(db, owned.scalar_subquery(), days)
     per_link = dict(
-        (await db.execute(select(LinkEvent.link_id, func.count()).where(*_filters(owned.scalar_subquery(), days)).group_by(LinkEvent.link_id))).all()
+        (await db.execute(select(LinkEvent.link_id, func.count()).where(*event_filters(owned.scalar_subquery(), days)).group_by(LinkEvent.link_id))).all()
     )
     owned_links = (await db.execute(select(Link.id, Link.title).where(Link.owner_id == owner_id))).all()
     ranked = sorted(owned_links, key=lambda row: (-per_link.get(row.id, 0), -row.id))

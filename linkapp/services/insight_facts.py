@@ -10,12 +10,11 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, cast, false, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.core import ids
 from linkapp.core.errors import ValidationFailed
-from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.services import analytics
 from linkapp.services import links as link_service
@@ -32,9 +31,6 @@ MIN_MEDIAN_FOR_DROP = 10
 # Longer ranges send the model weekday/hour shapes and anomalies, not every day.
 DAILY_SERIES_MAX_DAYS = 92
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# Every UTC offset in use is a multiple of 15 minutes, so quarter-hour buckets map exactly to
-# local hours and weekdays in any zone.
-BUCKET_SECONDS = 900
 # Breakdowns the analytics service may add (device, country...): passed on only when present.
 BREAKDOWNS = {
     "clicks_by_device": ("top_devices", "device"),
@@ -154,7 +150,7 @@ def hours_and_weekdays(bucket_counts: list[tuple[int, int]], days: DayRange) -> 
     """Clicks per local hour (24) and per local weekday (7, Monday first) from quarter-hour counts."""
     hours, weekdays = [0] * 24, [0] * 7
     for bucket, clicks in bucket_counts:
-        moment = datetime.fromtimestamp(int(bucket) * BUCKET_SECONDS, UTC).astimezone(days.tz)
+        moment = datetime.fromtimestamp(int(bucket) * analytics.BUCKET_SECONDS, UTC).astimezone(days.tz)
         hours[moment.hour] += clicks
         weekdays[moment.weekday()] += clicks
     return hours, weekdays
@@ -195,30 +191,13 @@ def _top(rows: list[dict], field: str, total: int) -> list[dict]:
     ]
 
 
-def _where(scope, days: DayRange) -> list:
-    return [
-        LinkEvent.link_id.in_(scope),
-        LinkEvent.clicked_at >= days.utc_start,
-        LinkEvent.clicked_at < days.utc_end,
-        LinkEvent.is_bot == false(),
-    ]
-
-
 async def _count(db: AsyncSession, scope, days: DayRange) -> int:
-    return (await db.execute(select(func.count()).where(*_where(scope, days)))).scalar_one()
-
-
-def _bucket(db: AsyncSession):
-    if db.bind.dialect.name == "sqlite":
-        # Whole seconds first: SQLite would round 23:59:59.9999 up into the next day.
-        whole_seconds = func.substr(LinkEvent.clicked_at, 1, 19)
-        return cast(func.strftime("%s", whole_seconds), Integer) // BUCKET_SECONDS
-    return cast(func.floor(func.extract("epoch", LinkEvent.clicked_at) / BUCKET_SECONDS), BigInteger)
+    return (await db.execute(select(func.count()).where(*analytics.event_filters(scope, days)))).scalar_one()
 
 
 async def _quarter_hour_counts(db: AsyncSession, scope, days: DayRange) -> list[tuple[int, int]]:
-    bucket = _bucket(db).label("bucket")
-    rows = await db.execute(select(bucket, func.count()).where(*_where(scope, days)).group_by(bucket))
+    bucket = analytics.bucket_expr(db).label("bucket")
+    rows = await db.execute(select(bucket, func.count()).where(*analytics.event_filters(scope, days)).group_by(bucket))
     return [(int(value), clicks) for value, clicks in rows.all()]
 
 

@@ -107,18 +107,10 @@ class AuthState(rx.State):
 
     @rx.event
     async def redirect_if_signed_in(self):
-        """on_load of /login and /register."""
-        self._clear_form()
+        """on_load of /login and /register. Typed values are kept: a fast typist may be ahead of us."""
+        self.username_error, self.password_errors, self.form_error, self.submitting = "", [], "", False
         if self.session_token and await self.current_user_id() is not None:
             return rx.redirect(routes.INDEX)
-
-    def _clear_form(self) -> None:
-        self.form_username = ""
-        self.form_password = ""
-        self.username_error = ""
-        self.password_errors = []
-        self.form_error = ""
-        self.submitting = False
 
     @rx.event
     def set_form_username(self, value: str):
@@ -171,6 +163,18 @@ class AuthState(rx.State):
         self.form_password = ""
         return rx.redirect(target)
 
+    async def _sign_in(self, limit: str, limit_key: tuple[str, ...], find_user) -> bool:
+        """Rate-limit, find or create the user with `find_user(db)`, start a session; errors go to the form."""
+        try:
+            await ratelimit.enforce(limit, *limit_key)
+            async with database.session() as db:
+                user = await find_user(db)
+                self._adopt(await auth.start_session(db=db, user=user))
+        except DomainError as error:
+            self._show(error)
+            return False
+        return True
+
     @rx.event
     async def login(self, form: dict | None = None):
         self._take_form(form)
@@ -180,17 +184,13 @@ class AuthState(rx.State):
             return
         self.submitting = True
         yield
-        try:
-            await ratelimit.enforce(settings.RATE_LIMIT_LOGIN, "login", self._client_ip(), self.form_username.lower()[:64])
-            async with database.session() as db:
-                user = await users.authenticate(db=db, username=self.form_username, password=self.form_password)
-                self._adopt(await auth.start_session(db=db, user=user))
-        except DomainError as error:
-            self._show(error)
-            return
-        finally:
-            self.submitting = False
-        yield self._after_sign_in()
+        key = ("login", self._client_ip(), self.form_username.lower()[:64])
+        ok = await self._sign_in(
+            settings.RATE_LIMIT_LOGIN, key, lambda db: users.authenticate(db=db, username=self.form_username, password=self.form_password)
+        )
+        self.submitting = False
+        if ok:
+            yield self._after_sign_in()
 
     @rx.event
     async def register(self, form: dict | None = None):
@@ -198,17 +198,13 @@ class AuthState(rx.State):
         self.username_error, self.password_errors, self.form_error = "", [], ""
         self.submitting = True
         yield
-        try:
-            await ratelimit.enforce(settings.RATE_LIMIT_REGISTER, "register", self._client_ip())
-            async with database.session() as db:
-                user = await users.register_user(db=db, username=self.form_username, password=self.form_password)
-                self._adopt(await auth.start_session(db=db, user=user))
-        except DomainError as error:
-            self._show(error)
-            return
-        finally:
-            self.submitting = False
-        yield self._after_sign_in()
+        key = ("register", self._client_ip())
+        ok = await self._sign_in(
+            settings.RATE_LIMIT_REGISTER, key, lambda db: users.register_user(db=db, username=self.form_username, password=self.form_password)
+        )
+        self.submitting = False
+        if ok:
+            yield self._after_sign_in()
 
     @rx.event
     async def logout(self):
@@ -216,6 +212,7 @@ class AuthState(rx.State):
         async with database.session() as db:
             await auth.end_session(db=db, refresh_token=self.session_token)
         self._forget()
+        self.form_password = ""
         return rx.redirect(routes.LOGIN)
 
 

@@ -14,7 +14,6 @@ from linkapp.core.config import settings
 from linkapp.models.event import LinkEvent
 from linkapp.services import insights
 from tests.factories import create_link, register
-from tests.fake_gemini import FakeGemini
 
 KEY = "test-gemini-key-123"
 MODEL = "gemini-test"
@@ -53,13 +52,6 @@ def assert_problem(response, status: int) -> dict:
     assert body["status"] == status and body["detail"]
     assert KEY not in response.text
     return body
-
-
-@pytest.fixture(scope="session")
-def fake_gemini():
-    fake = FakeGemini().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

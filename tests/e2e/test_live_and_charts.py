@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
