@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 from linkapp.core import ids
 from linkapp.models.event import LinkEvent
 from linkapp.services.analytics import day_range
-from linkapp.services.insight_facts import BUCKET_SECONDS, anomalies, breakdowns, compute_facts, hours_and_weekdays, previous_range, rank_links, trend
+from linkapp.services.analytics import BUCKET_SECONDS
+from linkapp.services.insight_facts import anomalies, breakdowns, compute_facts, hours_and_weekdays, previous_range, rank_links, trend
 from tests.factories import create_link, register
 
 
