@@ -18,7 +18,8 @@ from linkapp.core import ratelimit
 from linkapp.core.config import settings
 from linkapp.core.net import client_ip
 from linkapp.services import bots, redirects
-from linkapp.services.clicks import Click, recorder
+from linkapp.models.click import Click
+from linkapp.services.clicks import recorder
 from linkapp.services.urls import escape_non_ascii
 
 CODE_RE = re.compile(r"/([A-Za-z0-9_-]{1,64})")
@@ -62,7 +63,7 @@ class ShortLinks:
         method = scope["method"]
         user_agent = _header(scope, b"user-agent")
         purpose = " ".join(_header(scope, name) for name in PURPOSE_HEADERS)
-        is_bot = bots.is_bot_request(method, user_agent, purpose)
+        reason = bots.bot_reason(method, user_agent, purpose)
         peer = scope.get("client")
         ip = client_ip(peer[0] if peer else None, _header(scope, b"x-forwarded-for"))
         # Limited before the lookup, so that guessing codes costs the same as using them.
@@ -72,7 +73,7 @@ class ShortLinks:
             await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode())], b"Too many requests.", method)
             return
         now = datetime.now(UTC)
-        outcome, target = await redirects.visit(code, now=now, counted=not is_bot)
+        outcome, target = await redirects.visit(code, now=now, counted=reason is None)
         if outcome is redirects.Outcome.MISSING:
             # Unknown, deleted and disabled codes fall through to the app's 404 page.
             await self.app(scope, receive, send)
@@ -88,9 +89,20 @@ class ShortLinks:
             headers.append(NO_STORE)
         await _respond(send, target.status, headers, b"", method)
         # Recorded only now, after the response went out, and exactly once.
-        source = parse_qs(query).get("utm_source", [None])[0] if query else None
+        params = parse_qs(query) if query else {}
         await recorder.record(
-            Click(link_id=target.link_id, clicked_at=now, source=source, ip_address=ip or None, user_agent=user_agent or None, is_bot=is_bot)
+            Click(
+                link_id=target.link_id,
+                clicked_at=now,
+                ip_address=ip or None,
+                user_agent=user_agent or None,
+                referrer=_header(scope, b"referer") or None,
+                source=params.get("utm_source", [None])[0],
+                utm_medium=params.get("utm_medium", [None])[0],
+                utm_campaign=params.get("utm_campaign", [None])[0],
+                method=method,
+                bot_reason=reason,
+            )
         )
 
 

@@ -37,12 +37,15 @@ from sqlalchemy import text  # noqa: E402
 
 from linkapp import db as database  # noqa: E402
 from linkapp.core import ratelimit  # noqa: E402
-from linkapp.services import redirects  # noqa: E402
+from linkapp.services import click_store, redirects  # noqa: E402
 from linkapp.services.clicks import recorder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = ("link_events", "link_tags", "refresh_tokens", "links", "users")
+TABLES = (
+    "link_events", "link_tags", "refresh_tokens", "links", "users",
+    "rollup_quarter_hours", "rollup_days", "rollup_day_dimensions", "rollup_day_visitors", "visitor_salts",
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -123,6 +126,7 @@ async def db_engine(database_url):
     await database.configure(async_url(database_url))
     redirects.cache.clear()
     redirects.allowance.clear()
+    click_store.forget_salts()
     await ratelimit.reset()
     recorder.start()
     yield database.get_engine()

@@ -33,3 +33,15 @@ async def create_link(client: httpx.AsyncClient, user: dict, url: str = "https:/
 
 def short_path(link: dict) -> str:
     return "/" + link["shortened_url"].rsplit("/", 1)[1]
+
+
+async def store_clicks(link: dict, *moments, source=None, ip="203.0.113.7", ua=None, is_bot=False) -> None:
+    """Clicks at chosen moments, stored through the real writer (events and rollups together)."""
+    from linkapp.core import ids
+    from linkapp.models.click import Click
+    from linkapp.services import click_store
+
+    link_id = ids.decode_link_id(link["id"])
+    ua = ua or "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+    reason = "bot" if is_bot else None
+    await click_store.store([Click(link_id=link_id, clicked_at=m, ip_address=ip, user_agent=ua, source=source, bot_reason=reason) for m in moments])

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     CLICK_BATCH_SIZE: int = 1_000
     CLICK_FLUSH_INTERVAL: float = 0.25
     LINK_CACHE_TTL: float = 60.0
+    # Privacy: store IPv4 /24 and IPv6 /48 only; raw events older than this many days are deleted
+    # (rollups stay). 0 keeps them forever.
+    ANONYMIZE_IP: bool = True
+    CLICK_RETENTION_DAYS: int = 0
+    GEOIP_DB_PATH: str | None = None
+    # Clicks that could not be written before a shutdown wait here and are replayed on start.
+    SPOOL_DIR: str = "spool"
     FORWARD_QUERY_PARAMS: bool = False
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

@@ -2,7 +2,10 @@
 
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkTag
+from linkapp.models.rollup import DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup, VisitorSalt
 from linkapp.models.token import RefreshToken
 from linkapp.models.user import User
 
-__all__ = ["Link", "LinkEvent", "LinkTag", "RefreshToken", "User"]
+__all__ = [
+    "DayRollup", "DayVisitor", "DimensionRollup", "Link", "LinkEvent", "LinkTag", "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt",
+]

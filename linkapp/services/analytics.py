@@ -7,23 +7,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import BigInteger, Integer, cast, distinct, false, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.core import ids
 from linkapp.core.errors import ValidationFailed
-from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.services import links as link_service
+from linkapp.services import rollups
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1830
 # No click predates the Unix epoch, and a day past MAX_DAY has no next midnight a datetime can hold.
 MIN_DAY = date(1970, 1, 1)
 MAX_DAY = date(9999, 12, 30)
-# Every UTC offset in use is a multiple of 15 minutes: counting per quarter hour in SQL and
-# assigning quarters to local days in Python is exact, on SQLite and PostgreSQL alike.
-BUCKET_SECONDS = 900
+# Every UTC offset in use is a multiple of 15 minutes: quarter-hour rollups assigned to local
+# days in Python are exact in any zone.
+BUCKET_SECONDS = rollups.BUCKET_SECONDS
 
 
 @dataclass(frozen=True)
@@ -73,53 +73,41 @@ def day_range(start: date | None = None, end: date | None = None, tz: str | None
     return DayRange(start, end, zone)
 
 
-def bucket_expr(db: AsyncSession):
-    """The quarter-hour (since the epoch) a click falls in, as SQL for this database."""
-    if db.bind.dialect.name == "sqlite":
-        # SQLite rounds fractional seconds to milliseconds, so 23:59:59.9999 would land on the next
-        # day: cut the text to whole seconds first. `//` keeps the division integral.
-        whole_seconds = func.substr(LinkEvent.clicked_at, 1, 19)
-        return cast(func.strftime("%s", whole_seconds), Integer) // BUCKET_SECONDS
-    return cast(func.floor(func.extract("epoch", LinkEvent.clicked_at) / BUCKET_SECONDS), BigInteger)
+BREAKDOWN_KEYS = {
+    "source": "clicks_by_source",
+    "device": "clicks_by_device",
+    "browser": "clicks_by_browser",
+    "os": "clicks_by_os",
+    "country": "clicks_by_country",
+    "referrer": "clicks_by_referrer",
+}
 
 
-def event_filters(link_ids_query, days: DayRange) -> list:
-    """Human clicks of these links inside the range."""
-    return [
-        LinkEvent.link_id.in_(link_ids_query),
-        LinkEvent.clicked_at >= days.utc_start,
-        LinkEvent.clicked_at < days.utc_end,
-        LinkEvent.is_bot == false(),
-    ]
+def _ranked(counter, key: str) -> list[dict]:
+    return [{key: value, "clicks": clicks} for value, clicks in sorted(counter.items(), key=lambda item: (-item[1], item[0])) if clicks]
 
 
-async def _figures(db: AsyncSession, link_ids_query, days: DayRange) -> dict:
-    where = event_filters(link_ids_query, days)
-    visitor = func.coalesce(LinkEvent.ip_address, "") + "|" + func.coalesce(LinkEvent.user_agent, "")
-    total, unique = (await db.execute(select(func.count(), func.count(distinct(visitor))).where(*where))).one()
-
-    bucket = bucket_expr(db).label("bucket")
+async def _figures(db: AsyncSession, scope: rollups.Scope, days: DayRange, include_bots: bool) -> dict:
+    start, end = days.utc_start, days.utc_end
     per_day: Counter[date] = Counter()
-    for bucket_value, clicks in (await db.execute(select(bucket, func.count()).where(*where).group_by(bucket))).all():
-        moment = datetime.fromtimestamp(int(bucket_value) * BUCKET_SECONDS, UTC)
-        per_day[moment.astimezone(days.tz).date()] += clicks
-
-    source = func.coalesce(LinkEvent.source, "direct").label("source")
-    by_source = (await db.execute(select(source, func.count()).where(*where).group_by(source).order_by(func.count().desc(), source))).all()
-    return {
-        "total_clicks": total,
-        "unique_visitors": unique,
+    for bucket, clicks in await rollups.quarter_hour_counts(db, scope, start, end, include_bots=include_bots):
+        per_day[datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC).astimezone(days.tz).date()] += clicks
+    counts = await rollups.breakdowns(db, scope, start, end, include_bots=include_bots)
+    figures = {
+        "total_clicks": sum(per_day.values()),
+        "unique_visitors": await rollups.visitors(db, scope, start, end),
         "clicks_per_day": [{"day": day.isoformat(), "clicks": per_day.get(day, 0)} for day in days.days()],
-        "clicks_by_source": [{"source": name or "direct", "clicks": clicks} for name, clicks in by_source],
-        "start": days.start.isoformat(),
-        "end": days.end.isoformat(),
-        "tz": days.tz.key,
     }
+    for dimension, name in BREAKDOWN_KEYS.items():
+        figures[name] = _ranked(counts[dimension], dimension)
+    figures["bots"] = [{"reason": row["reason"], "clicks": row["clicks"]} for row in _ranked(counts["bot_reason"], "reason")]
+    figures.update(start=days.start.isoformat(), end=days.end.isoformat(), tz=days.tz.key, include_bots=include_bots)
+    return figures
 
 
-async def link_analytics(*, db: AsyncSession, owner_id: int, public_id: str, days: DayRange) -> dict:
+async def link_analytics(*, db: AsyncSession, owner_id: int, public_id: str, days: DayRange, include_bots: bool = False) -> dict:
     link = await link_service.get_link(db=db, owner_id=owner_id, public_id=public_id)
-    figures = await _figures(db, [link.id], days)
+    figures = await _figures(db, rollups.Scope.link(link.id), days, include_bots)
     return {
         "id": ids.encode_link_id(link.id),
         "title": link.title,
@@ -129,13 +117,10 @@ async def link_analytics(*, db: AsyncSession, owner_id: int, public_id: str, day
     }
 
 
-async def summary(*, db: AsyncSession, owner_id: int, days: DayRange) -> dict:
+async def summary(*, db: AsyncSession, owner_id: int, days: DayRange, include_bots: bool = False) -> dict:
     """The same figures over all the owner's links, plus each link's clicks in the range."""
-    owned = select(Link.id).where(Link.owner_id == owner_id)
-    figures = await _figures(db, owned.scalar_subquery(), days)
-    per_link = dict(
-        (await db.execute(select(LinkEvent.link_id, func.count()).where(*event_filters(owned.scalar_subquery(), days)).group_by(LinkEvent.link_id))).all()
-    )
+    figures = await _figures(db, rollups.Scope.owner(owner_id), days, include_bots)
+    per_link = await rollups.clicks_per_link(db, owner_id, days.utc_start, days.utc_end, include_bots=include_bots)
     owned_links = (await db.execute(select(Link.id, Link.title).where(Link.owner_id == owner_id))).all()
     ranked = sorted(owned_links, key=lambda row: (-per_link.get(row.id, 0), -row.id))
     return {

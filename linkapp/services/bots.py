@@ -1,4 +1,4 @@
-"""Which requests are not people: stored like every click, left out of every figure."""
+"""Which requests are not people, and why: stored like every click, left out of every figure."""
 
 from __future__ import annotations
 
@@ -6,23 +6,84 @@ from functools import lru_cache
 
 from crawlerdetect import CrawlerDetect
 
-_detector = CrawlerDetect()
+from linkapp.services.bots_patterns import UA_REASONS
+
+HEAD = "head"
+PREFETCH = "prefetch"
+PREVIEW = "preview"
+AI_CRAWLER = "ai_crawler"
+CRAWLER = "crawler"
+HTTP_CLIENT = "http_client"
+HEADLESS = "headless"
+MONITOR = "monitor"
+EMPTY_UA = "empty_ua"
+BURST = "burst"
+BOT = "bot"
+# Every value bot_reason may hold, request-level ones first.
+REASONS = (HEAD, PREFETCH, PREVIEW, AI_CRAWLER, CRAWLER, HTTP_CLIENT, HEADLESS, MONITOR, EMPTY_UA, BURST, BOT)
 
 PREFETCH_VALUES = ("prefetch", "prerender", "preview")
+# Agents longer than this are classified by their start: the cache must not hold megabytes.
+MAX_USER_AGENT = 1024
+
+_detector = CrawlerDetect()
 
 
 @lru_cache(maxsize=8192)
-def is_bot_user_agent(user_agent: str) -> bool:
-    """Crawlers, previewers, HTTP libraries, headless browsers and probes; an empty agent too."""
+def _classify(user_agent: str) -> str | None:
     if not user_agent.strip():
-        return True
-    return bool(_detector.isCrawler(user_agent))
+        return EMPTY_UA
+    for reason, pattern in UA_REASONS:
+        if pattern.search(user_agent):
+            return reason
+    return BOT if _detector.is_crawler(user_agent) else None
 
 
-def is_bot_request(method: str, user_agent: str, purpose: str = "") -> bool:
+def user_agent_reason(user_agent: str | None) -> str | None:
+    """Why an agent is not a person, judged by the agent alone; cached per agent.
+
+    Args:
+        user_agent: The User-Agent header, possibly empty or None.
+
+    Returns:
+        One of `preview`, `ai_crawler`, `monitor`, `crawler`, `headless`, `http_client`,
+        `empty_ua`, `bot` (anything else crawlerdetect knows), or None for a browser.
+    """
+    return _classify((user_agent or "")[:MAX_USER_AGENT])
+
+
+def is_bot_user_agent(user_agent: str | None) -> bool:
+    """Crawlers, previewers, HTTP libraries, headless browsers and probes; an empty agent too."""
+    return user_agent_reason(user_agent) is not None
+
+
+def is_prefetch(purpose: str | None) -> bool:
+    """Whether Sec-Purpose, Purpose, X-Purpose or X-Moz (joined) announce a prefetch or preview."""
+    if not purpose:
+        return False
+    lowered = purpose.lower()
+    return any(value in lowered for value in PREFETCH_VALUES)
+
+
+def is_bot_request(method: str, user_agent: str | None, purpose: str = "") -> bool:
     """A HEAD request or a browser prefetch is not a visit, whatever the agent says."""
-    if method == "HEAD":
-        return True
-    if purpose and any(value in purpose.lower() for value in PREFETCH_VALUES):
-        return True
-    return is_bot_user_agent(user_agent)
+    return bot_reason(method, user_agent, purpose) is not None
+
+
+def bot_reason(method: str, user_agent: str | None, purpose: str = "") -> str | None:
+    """Why a request is not a person, or None for a visit; cheap enough for the redirect.
+
+    Args:
+        method: The HTTP method.
+        user_agent: The User-Agent header.
+        purpose: The Sec-Purpose, Purpose, X-Purpose and X-Moz values, joined.
+
+    Returns:
+        `head`, `prefetch`, or the agent's reason (see `user_agent_reason`); None for a visit.
+        `burst` is never returned here: it needs the click history the writer keeps.
+    """
+    if method.upper() == "HEAD":
+        return HEAD
+    if is_prefetch(purpose):
+        return PREFETCH
+    return user_agent_reason(user_agent)

@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass
-from datetime import datetime
-
-from sqlalchemy import insert
-
-from linkapp import db as database
 from linkapp.core.config import settings
-from linkapp.models.event import LinkEvent
+from linkapp.models.click import Click
+from linkapp.services import click_store
 from linkapp.services.live import feed
 
 log = logging.getLogger(__name__)
 
-MAX_SOURCE = 255
-MAX_USER_AGENT = 1024
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
-
-
-@dataclass(slots=True)
-class Click:
-    link_id: int
-    clicked_at: datetime
-    source: str | None
-    ip_address: str | None
-    user_agent: str | None
-    is_bot: bool
 
 
 class ClickRecorder:
@@ -55,8 +38,6 @@ class ClickRecorder:
         return self._queue
 
     async def record(self, click: Click) -> None:
-        click.source = click.source[:MAX_SOURCE] if click.source else None
-        click.user_agent = click.user_agent[:MAX_USER_AGENT] if click.user_agent else None
         if not click.is_bot:
             self._unwritten[click.link_id] = self._unwritten.get(click.link_id, 0) + 1
         try:
@@ -151,10 +132,8 @@ class ClickRecorder:
 
 
 async def write_clicks(batch: list[Click]) -> None:
-    """One multi-row insert (executemany) for the whole batch."""
-    async with database.session() as db:
-        await db.execute(insert(LinkEvent), [asdict(click) for click in batch])
-        await db.commit()
+    """Store a batch: events and rollups in one transaction (see click_store)."""
+    await click_store.store(batch)
 
 
 recorder = ClickRecorder()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.core import ids
@@ -18,6 +18,7 @@ from linkapp.core.errors import ValidationFailed
 from linkapp.models.link import Link
 from linkapp.services import analytics
 from linkapp.services import links as link_service
+from linkapp.services import rollups
 from linkapp.services.analytics import DayRange
 
 TOP_N = 5
@@ -73,12 +74,12 @@ async def facts_for_range(*, db: AsyncSession, owner_id: int, link_id: str | Non
     if link_id is not None:
         link = await link_service.get_link(db=db, owner_id=owner_id, public_id=link_id)
         figures = await analytics.link_analytics(db=db, owner_id=owner_id, public_id=link_id, days=days)
-        scope = [link.id]
+        scope = rollups.Scope.link(link.id)
         facts["scope"] = "link"
         facts["link"] = {"id": ids.encode_link_id(link.id), "title": link.title, "url": link.url}
     else:
         figures = await analytics.summary(db=db, owner_id=owner_id, days=days)
-        scope = select(Link.id).where(Link.owner_id == owner_id).scalar_subquery()
+        scope = rollups.Scope.owner(owner_id)
         facts["scope"] = "all_links"
 
     total = figures["total_clicks"]
@@ -191,14 +192,12 @@ def _top(rows: list[dict], field: str, total: int) -> list[dict]:
     ]
 
 
-async def _count(db: AsyncSession, scope, days: DayRange) -> int:
-    return (await db.execute(select(func.count()).where(*analytics.event_filters(scope, days)))).scalar_one()
+async def _count(db: AsyncSession, scope: rollups.Scope, days: DayRange) -> int:
+    return sum(clicks for _, clicks in await _quarter_hour_counts(db, scope, days))
 
 
-async def _quarter_hour_counts(db: AsyncSession, scope, days: DayRange) -> list[tuple[int, int]]:
-    bucket = analytics.bucket_expr(db).label("bucket")
-    rows = await db.execute(select(bucket, func.count()).where(*analytics.event_filters(scope, days)).group_by(bucket))
-    return [(int(value), clicks) for value, clicks in rows.all()]
+async def _quarter_hour_counts(db: AsyncSession, scope: rollups.Scope, days: DayRange) -> list[tuple[int, int]]:
+    return await rollups.quarter_hour_counts(db, scope, days.utc_start, days.utc_end)
 
 
 async def _with_urls(db: AsyncSession, owner_id: int, ranked: list[dict]) -> list[dict]:

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, false, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from linkapp.core.errors import Conflict, NotFound, ValidationFailed
 from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
-from linkapp.services import redirects
+from linkapp.services import redirects, rollups
 from linkapp.services.urls import host_of, normalize_url
 
 SLUG_RE = re.compile(r"[A-Za-z0-9_-]{3,64}")
@@ -193,6 +193,7 @@ async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str) -> Non
     link = await get_link(db=db, owner_id=owner_id, public_id=public_id)
     await db.execute(delete(LinkTag).where(LinkTag.link_id == link.id))
     await db.execute(delete(LinkEvent).where(LinkEvent.link_id == link.id))
+    await rollups.remove_link(db, link.id, link.owner_id)
     await db.delete(link)
     await db.commit()
     redirects.invalidate(link.id)
@@ -224,22 +225,10 @@ async def list_links(
     return list(rows.scalars()), total
 
 
-async def human_clicks(db: AsyncSession, link_ids: Sequence[int]) -> dict[int, int]:
-    """All-time human clicks per link, in one query."""
-    if not link_ids:
-        return {}
-    rows = await db.execute(
-        select(LinkEvent.link_id, func.count())
-        .where(LinkEvent.link_id.in_(link_ids), LinkEvent.is_bot == false())
-        .group_by(LinkEvent.link_id)
-    )
-    return {link_id: count for link_id, count in rows.all()}
-
-
 async def to_public(db: AsyncSession, links: Sequence[Link]) -> list[LinkPublic]:
     """The API/UI shape of links, with their tags and click totals fetched in two queries."""
     link_ids = [link.id for link in links]
-    clicks = await human_clicks(db, link_ids)
+    clicks = await rollups.all_time_clicks(db, link_ids)
     tags: dict[int, list[str]] = {}
     if link_ids:
         for link_id, tag in (await db.execute(select(LinkTag.link_id, LinkTag.tag).where(LinkTag.link_id.in_(link_ids)).order_by(LinkTag.tag))).all():

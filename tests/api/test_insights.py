@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from linkapp.core import ids
 from linkapp.core.config import settings
-from linkapp.models.event import LinkEvent
 from linkapp.services import insights
-from tests.factories import create_link, register
+from tests.factories import create_link, register, store_clicks
 
 KEY = "test-gemini-key-123"
 MODEL = "gemini-test"
@@ -28,11 +26,7 @@ def utc(*parts: int) -> datetime:
 
 
 async def add_clicks(db, link: dict, *moments: datetime, source: str | None = None, is_bot: bool = False) -> None:
-    link_id = ids.decode_link_id(link["id"])
-    db.add_all(
-        [LinkEvent(link_id=link_id, clicked_at=m, source=source, ip_address=VISITOR_IP, user_agent=VISITOR_UA, is_bot=is_bot) for m in moments]
-    )
-    await db.commit()
+    await store_clicks(link, *moments, source=source, ip=VISITOR_IP, ua=VISITOR_UA, is_bot=is_bot)
 
 
 async def ask(client, user: dict, prompt: str = "How are my links doing?", **fields):

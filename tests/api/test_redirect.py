@@ -238,7 +238,7 @@ async def test_redirect_stores_bots_without_counting_them(client):
     events = await stored_events(link)
     assert sorted(event.is_bot for event in events) == [False] + [True] * (len(BOTS) + 1)
     human = next(event for event in events if not event.is_bot)
-    assert (human.ip_address, human.user_agent) == ("127.0.0.1", BROWSER)
+    assert (human.ip_address, human.user_agent) == ("127.0.0.0", BROWSER)  # stored as its /24
     assert await counted_clicks(client, user, link) == 1
     figures = (await client.get(f"/api/v1/analytics/links/{link['id']}", headers=user["headers"])).json()
     assert figures["total_clicks"] == 1

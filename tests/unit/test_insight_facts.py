@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from linkapp.core import ids
-from linkapp.models.event import LinkEvent
 from linkapp.services.analytics import day_range
 from linkapp.services.analytics import BUCKET_SECONDS
 from linkapp.services.insight_facts import anomalies, breakdowns, compute_facts, hours_and_weekdays, previous_range, rank_links, trend
-from tests.factories import create_link, register
+from tests.factories import create_link, register, store_clicks
 
 
 def utc(*parts: int) -> datetime:
@@ -29,9 +28,7 @@ def bucket_of(moment: datetime) -> int:
 
 
 async def add_clicks(db, link: dict, *moments: datetime, is_bot: bool = False) -> None:
-    link_id = ids.decode_link_id(link["id"])
-    db.add_all([LinkEvent(link_id=link_id, clicked_at=m, ip_address="198.51.100.9", user_agent="Mozilla/5.0", is_bot=is_bot) for m in moments])
-    await db.commit()
+    await store_clicks(link, *moments, ip="198.51.100.9", ua="Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/128.0", is_bot=is_bot)
 
 
 def test_anomalies_flag_day_far_above_median():

@@ -1,0 +1,54 @@
+"""A click as the redirect saw it, on its way to the writer (in memory, a spool file or Redis).
+
+It still carries the raw client address: the writer anonymizes it and derives the visitor id
+before anything is stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+MAX_TEXT = 255
+MAX_USER_AGENT = 1024
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
+
+
+@dataclass(slots=True)
+class Click:
+    link_id: int
+    clicked_at: datetime
+    ip_address: str | None = None
+    user_agent: str | None = None
+    referrer: str | None = None
+    source: str | None = None  # utm_source
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    method: str = "GET"
+    # Why the redirect already knew this was not a person (HEAD, prefetch, a bot's agent...).
+    bot_reason: str | None = None
+    click_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __post_init__(self) -> None:
+        self.user_agent = _clip(self.user_agent, MAX_USER_AGENT)
+        self.referrer = _clip(self.referrer, 2048)
+        self.source = _clip(self.source, MAX_TEXT)
+        self.utm_medium = _clip(self.utm_medium, MAX_TEXT)
+        self.utm_campaign = _clip(self.utm_campaign, MAX_TEXT)
+
+    @property
+    def is_bot(self) -> bool:
+        return self.bot_reason is not None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["clicked_at"] = self.clicked_at.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Click:
+        return cls(**{**data, "clicked_at": datetime.fromisoformat(data["clicked_at"])})
