@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp import db as database
+from linkapp.core.times import utcnow
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
@@ -25,6 +26,8 @@ from linkapp.services.enrich import enrich
 
 BUCKET_SECONDS = 900
 UNKNOWN = "unknown"
+# Salts of today and yesterday stay (clicks can arrive late); older ones are deleted.
+SALT_DAYS = 1
 DIRECT = "direct"
 _salts: dict[date, str] = {}
 
@@ -34,19 +37,26 @@ def _insert(db: AsyncSession, model):
 
 
 async def salt_for(db: AsyncSession, day: date) -> str:
-    """The visitor-id salt of a UTC day: random, shared through the database, forgotten after."""
+    """The visitor-id salt of a UTC day: random, shared through the database. Salts of past days
+    are deleted by the daily maintenance (`forget_old_salts`), after which no visitor id of that
+    day can be recomputed from an address."""
     if day in _salts:
         return _salts[day]
     stored = (await db.execute(select(VisitorSalt.salt).where(VisitorSalt.day == day))).scalar_one_or_none()
     if stored is None:
         await db.execute(_insert(db, VisitorSalt).values(day=day, salt=secrets.token_hex(32)).on_conflict_do_nothing(index_elements=["day"]))
-        # Yesterday's salt stays for late clicks; older ones go, so old ids can never be recomputed.
-        await db.execute(delete(VisitorSalt).where(VisitorSalt.day < day - timedelta(days=1)))
         stored = (await db.execute(select(VisitorSalt.salt).where(VisitorSalt.day == day))).scalar_one()
-    for old in [known for known in _salts if known < day - timedelta(days=1)]:
-        del _salts[old]
-    _salts[day] = stored
+    if day >= utcnow().date() - timedelta(days=SALT_DAYS):  # cache only the salts still in use
+        _salts[day] = stored
     return stored
+
+
+async def forget_old_salts(db: AsyncSession) -> None:
+    """Delete the salts of days before yesterday, here and in the database."""
+    cutoff = utcnow().date() - timedelta(days=SALT_DAYS)
+    await db.execute(delete(VisitorSalt).where(VisitorSalt.day < cutoff))
+    for day in [day for day in _salts if day < cutoff]:
+        del _salts[day]
 
 
 def forget_salts() -> None:

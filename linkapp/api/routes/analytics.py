@@ -5,24 +5,49 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response, StreamingResponse
 
 from linkapp.api.deps import CurrentUser, Db
-from linkapp.services import analytics
+from linkapp.services import analytics, exports
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 START = Query(None, description="First day (YYYY-MM-DD), inclusive; default 29 days before end")
 END = Query(None, description="Last day (YYYY-MM-DD), inclusive; default today in tz")
 TZ = Query("UTC", max_length=64, description="IANA time zone deciding which day a click falls on")
+BOTS = Query(False, description="Count bot clicks too (they are always listed under `bots`)")
+CSV = "text/csv; charset=utf-8"
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
 
 
 @router.get("/links/{link_id}")
-async def link_analytics(link_id: str, user: CurrentUser, db: Db, start: date | None = START, end: date | None = END, tz: str = TZ) -> dict:
+async def link_analytics(
+    link_id: str, user: CurrentUser, db: Db, start: date | None = START, end: date | None = END, tz: str = TZ, include_bots: bool = BOTS
+) -> dict:
     days = analytics.day_range(start, end, tz)
-    return await analytics.link_analytics(db=db, owner_id=user.id, public_id=link_id, days=days)
+    return await analytics.link_analytics(db=db, owner_id=user.id, public_id=link_id, days=days, include_bots=include_bots)
+
+
+@router.get("/links/{link_id}/clicks.csv", response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}})
+async def link_clicks_csv(link_id: str, user: CurrentUser, start: date | None = START, end: date | None = END, tz: str = TZ) -> StreamingResponse:
+    """The link's raw clicks in the range as CSV, streamed; bots included with their reason."""
+    days = analytics.day_range(start, end, tz)
+    rows = await exports.link_clicks_csv(owner_id=user.id, public_id=link_id, days=days)
+    return StreamingResponse(rows, media_type=CSV, headers=_attachment(f"clicks-{link_id}-{days.start}-{days.end}.csv"))
+
+
+@router.get("/summary.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+async def summary_csv(user: CurrentUser, start: date | None = START, end: date | None = END, tz: str = TZ) -> Response:
+    """Each of the user's links with its clicks in the range, as CSV."""
+    days = analytics.day_range(start, end, tz)
+    body = await exports.summary_csv(owner_id=user.id, days=days)
+    return Response(body, media_type=CSV, headers=_attachment(f"links-{days.start}-{days.end}.csv"))
 
 
 @router.get("")
-async def summary(user: CurrentUser, db: Db, start: date | None = START, end: date | None = END, tz: str = TZ) -> dict:
+async def summary(user: CurrentUser, db: Db, start: date | None = START, end: date | None = END, tz: str = TZ, include_bots: bool = BOTS) -> dict:
     days = analytics.day_range(start, end, tz)
-    return await analytics.summary(db=db, owner_id=user.id, days=days)
+    return await analytics.summary(db=db, owner_id=user.id, days=days, include_bots=include_bots)

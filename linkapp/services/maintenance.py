@@ -1,0 +1,94 @@
+"""Keeping stored clicks honest: rebuild rollups from raw events, re-score bots when the rules
+improve, and delete raw events past the retention period (rollups stay)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkapp.core.times import utcnow
+from linkapp.models.event import LinkEvent
+from linkapp.models.rollup import DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
+from linkapp.services import bots, click_store
+
+log = logging.getLogger(__name__)
+CHUNK = 5_000
+# Reasons the user agent alone cannot tell again: keep them as they were recorded.
+REQUEST_REASONS = {"head", "prefetch", "burst"}
+ROLLUP_MODELS = (QuarterHourRollup, DayRollup, DimensionRollup, DayVisitor)
+
+
+def _row(event: LinkEvent) -> dict:
+    row = {column.name: getattr(event, column.name) for column in LinkEvent.__table__.columns}
+    if not row["visitor_id"]:  # clicks stored before visitor ids: one id per address and agent
+        row["visitor_id"] = hashlib.sha256(f"{row['ip_address'] or ''}|{row['user_agent'] or ''}".encode()).hexdigest()[:32]
+    return row
+
+
+async def rebuild_rollups(db: AsyncSession) -> int:
+    """Recompute every rollup from the raw events; returns how many events were counted.
+
+    Runs in one transaction, so dashboards see the old figures or the new ones, never half."""
+    for model in ROLLUP_MODELS:
+        await db.execute(delete(model))
+    counted, last_id = 0, 0
+    while True:
+        events = (await db.execute(select(LinkEvent).where(LinkEvent.id > last_id).order_by(LinkEvent.id).limit(CHUNK))).scalars().all()
+        if not events:
+            break
+        await click_store.add_to_rollups(db, [_row(event) for event in events])
+        counted += len(events)
+        last_id = events[-1].id
+        db.expunge_all()
+    await db.commit()
+    return counted
+
+
+async def rescore_bots(db: AsyncSession) -> int:
+    """Apply the current bot rules to every stored click's user agent; returns how many changed.
+    The rollups are rebuilt afterwards, so every figure follows the new verdicts."""
+    changed, last_id = 0, 0
+    while True:
+        rows = (
+            await db.execute(
+                select(LinkEvent.id, LinkEvent.user_agent, LinkEvent.bot_reason).where(LinkEvent.id > last_id).order_by(LinkEvent.id).limit(CHUNK)
+            )
+        ).all()
+        if not rows:
+            break
+        for event_id, user_agent, old_reason in rows:
+            if old_reason in REQUEST_REASONS:
+                continue
+            new_reason = bots.bot_reason("GET", user_agent or "")
+            if new_reason != old_reason:
+                await db.execute(update(LinkEvent).where(LinkEvent.id == event_id).values(bot_reason=new_reason, is_bot=new_reason is not None))
+                changed += 1
+        last_id = rows[-1][0]
+    await db.commit()
+    if changed:
+        await rebuild_rollups(db)
+    return changed
+
+
+async def daily(db: AsyncSession, retention_days: int) -> None:
+    """What runs once a day: old visitor salts go, and raw clicks past the retention period."""
+    await click_store.forget_old_salts(db)
+    await db.commit()
+    await purge_old_clicks(db, retention_days)
+
+
+async def purge_old_clicks(db: AsyncSession, retention_days: int) -> int:
+    """Delete raw events (and per-day visitor ids) older than `retention_days`; rollups stay."""
+    if retention_days <= 0:
+        return 0
+    cutoff = utcnow() - timedelta(days=retention_days)
+    result = await db.execute(delete(LinkEvent).where(LinkEvent.clicked_at < cutoff))
+    await db.execute(delete(DayVisitor).where(DayVisitor.day < cutoff.date()))
+    await click_store.forget_old_salts(db)
+    await db.commit()
+    log.info("deleted %d clicks older than %d days", result.rowcount, retention_days)
+    return result.rowcount
