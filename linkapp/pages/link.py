@@ -103,21 +103,63 @@ def _charts() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.card(
-            rx.vstack(
-                rx.text("Clicks by source", weight="medium"),
-                rx.cond(
-                    LinkDetailState.by_source.length() > 0,
-                    rx.plotly(data=LinkDetailState.source_fig, config=PLOT_CONFIG, use_resize_handler=True, width="100%", id="source-chart"),
-                    rx.text("No clicks in this range yet.", color_scheme="gray", size="2", padding_y="1rem"),
-                ),
-                spacing="2",
-                width="100%",
-            ),
+        rx.grid(
+            _breakdown("Sources", LinkDetailState.by_source, LinkDetailState.source_fig, "source-chart"),
+            _breakdown("Devices", LinkDetailState.by_device, LinkDetailState.device_fig, "device-chart"),
+            _breakdown("Countries", LinkDetailState.by_country, LinkDetailState.country_fig, "country-chart"),
+            _breakdown("Referrers", LinkDetailState.by_referrer, LinkDetailState.referrer_fig, "referrer-chart"),
+            _breakdown("Browsers", LinkDetailState.by_browser, LinkDetailState.browser_fig, "browser-chart"),
+            _breakdown("Operating systems", LinkDetailState.by_os, LinkDetailState.os_fig, "os-chart"),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
             width="100%",
         ),
+        _bots(),
         spacing="4",
         width="100%",
+    )
+
+
+def _breakdown(title: str, rows, figure, chart_id: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(title, weight="medium"),
+            rx.cond(
+                rows.length() > 0,
+                rx.plotly(data=figure, config=PLOT_CONFIG, use_resize_handler=True, width="100%", id=chart_id),
+                rx.text("No clicks in this range yet.", color_scheme="gray", size="2", padding_y="1rem"),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        min_width="0",
+    )
+
+
+def _bots() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("bot", size=16, color=rx.color("gray", 10)),
+                rx.text("Not counted: ", LinkDetailState.bot_total, " bot and preview requests", weight="medium", id="bot-total"),
+                align="center",
+                spacing="2",
+            ),
+            rx.cond(
+                LinkDetailState.bots.length() > 0,
+                rx.hstack(
+                    rx.foreach(LinkDetailState.bots, lambda row: rx.badge(row["reason"].to(str) + " · " + row["clicks"].to(str), color_scheme="gray", variant="soft")),
+                    spacing="2",
+                    flex_wrap="wrap",
+                ),
+            ),
+            rx.text("Crawlers, link previews, HTTP clients, HEAD requests and prefetches are stored but left out of every figure.", size="1", color_scheme="gray"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        id="bots-card",
     )
 
 

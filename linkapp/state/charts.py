@@ -78,13 +78,39 @@ def source_bar(by_source: list[dict], key: str = "source") -> go.Figure:
             x=[row["clicks"] for row in rows],
             y=[row[key] for row in rows],
             orientation="h",
+            width=0.6,
             marker={"color": ACCENT},
             hovertemplate="%{y}: %{x} clicks<extra></extra>",
             text=[row["clicks"] for row in rows],
             textposition="auto",
         )
     )
-    _base(fig, height=max(160, 40 * len(rows) + 60))
+    _base(fig, height=max(140, 34 * len(rows) + 60))
     fig.update_xaxes(showgrid=True, gridcolor=GRID, **_count_axis([row["clicks"] for row in rows]))
     fig.update_yaxes(showgrid=False, automargin=True)
+    return fig
+
+
+PALETTE = ["#6e56cf", "#3e63dd", "#12a594", "#e54d2e", "#ffb224", "#d6409f", "#8b8d98"]
+
+
+def share_donut(rows: list[dict], key: str) -> go.Figure:
+    """Shares of a few categories (devices): a donut, the rest folded into "other"."""
+    top = rows[:5]
+    rest = sum(row["clicks"] for row in rows[5:])
+    labels = [row[key] for row in top] + (["other"] if rest else [])
+    values = [row["clicks"] for row in top] + ([rest] if rest else [])
+    fig = go.Figure(
+        go.Pie(
+            labels=labels,
+            values=values,
+            hole=0.55,
+            marker={"colors": PALETTE[: len(values)]},
+            textinfo="percent",
+            hovertemplate="%{label}: %{value} clicks<extra></extra>",
+            sort=False,
+        )
+    )
+    _base(fig, height=240, show_axes=False)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.05})
     return fig

@@ -13,7 +13,7 @@ from linkapp.core.errors import DomainError, NotFound
 from linkapp.services import analytics
 from linkapp.services import links as link_service
 from linkapp.state.auth import signed_in_user_id
-from linkapp.state.charts import clicks_line, source_bar
+from linkapp.state.charts import clicks_line, share_donut, source_bar
 from linkapp.state.links import TZ_SCRIPT, format_day
 from linkapp.state.live import watch
 
@@ -45,6 +45,13 @@ class LinkDetailState(rx.State):
     unique_visitors: int = 0
     daily: list[dict] = []
     by_source: list[dict] = []
+    by_device: list[dict] = []
+    by_browser: list[dict] = []
+    by_os: list[dict] = []
+    by_country: list[dict] = []
+    by_referrer: list[dict] = []
+    bots: list[dict] = []
+    bot_total: int = 0
     _watching: bool = False
 
     @rx.var
@@ -54,6 +61,26 @@ class LinkDetailState(rx.State):
     @rx.var
     def source_fig(self) -> go.Figure:
         return source_bar(self.by_source)
+
+    @rx.var
+    def device_fig(self) -> go.Figure:
+        return share_donut(self.by_device, "device")
+
+    @rx.var
+    def country_fig(self) -> go.Figure:
+        return source_bar(self.by_country, "country")
+
+    @rx.var
+    def browser_fig(self) -> go.Figure:
+        return source_bar(self.by_browser, "browser")
+
+    @rx.var
+    def os_fig(self) -> go.Figure:
+        return source_bar(self.by_os, "os")
+
+    @rx.var
+    def referrer_fig(self) -> go.Figure:
+        return source_bar(self.by_referrer, "referrer")
 
     @rx.var
     def clicks_per_visitor(self) -> str:
@@ -107,6 +134,13 @@ class LinkDetailState(rx.State):
         self.unique_visitors = figures["unique_visitors"]
         self.daily = figures["clicks_per_day"]
         self.by_source = figures["clicks_by_source"]
+        self.by_device = figures["clicks_by_device"]
+        self.by_browser = figures["clicks_by_browser"]
+        self.by_os = figures["clicks_by_os"]
+        self.by_country = figures["clicks_by_country"]
+        self.by_referrer = figures["clicks_by_referrer"]
+        self.bots = figures["bots"]
+        self.bot_total = sum(row["clicks"] for row in figures["bots"])
         self.range_label = f"{format_day(datetime.combine(days.start, datetime.min.time(), days.tz), self.tz)} – {format_day(datetime.combine(days.end, datetime.min.time(), days.tz), self.tz)} · {self.tz}"
         self.loaded = True
 

@@ -39,5 +39,7 @@ def test_pages_render_without_overflow(page, populated, scheme, width):
     expect(page.locator("#range-clicks")).not_to_have_text("0")
     page.wait_for_selector("#clicks-chart .main-svg")
     page.wait_for_selector("#source-chart .main-svg")
+    page.wait_for_selector("#device-chart .main-svg")
+    expect(page.locator("#bot-total")).to_contain_text("Not counted")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "link page wider than the screen"
     page.screenshot(path=str(SCREENSHOTS / f"link-{scheme}-{width}.png"), full_page=True)
