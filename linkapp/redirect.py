@@ -63,7 +63,16 @@ class ShortLinks:
         method = scope["method"]
         user_agent = _header(scope, b"user-agent")
         purpose = " ".join(_header(scope, name) for name in PURPOSE_HEADERS)
-        reason = bots.bot_reason(method, user_agent, purpose)
+        # The request's own signs are free; the agent is judged here only when a click limit
+        # depends on it, and otherwise by the writer, off the request path.
+        reason = bots.request_reason(method, purpose)
+        judged: list[str | None] = []
+
+        def is_human() -> bool:
+            if not judged:
+                judged.append(reason or bots.bot_reason(method, user_agent, purpose))
+            return judged[0] is None
+
         peer = scope.get("client")
         ip = client_ip(peer[0] if peer else None, _header(scope, b"x-forwarded-for"))
         # Limited before the lookup, so that guessing codes costs the same as using them.
@@ -73,7 +82,7 @@ class ShortLinks:
             await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode())], b"Too many requests.", method)
             return
         now = datetime.now(UTC)
-        outcome, target = await redirects.visit(code, now=now, counted=reason is None)
+        outcome, target = await redirects.visit(code, now=now, counted=is_human)
         if outcome is redirects.Outcome.MISSING:
             # Unknown, deleted and disabled codes fall through to the app's 404 page.
             await self.app(scope, receive, send)
@@ -101,7 +110,7 @@ class ShortLinks:
                 utm_medium=params.get("utm_medium", [None])[0],
                 utm_campaign=params.get("utm_campaign", [None])[0],
                 method=method,
-                bot_reason=reason,
+                bot_reason=judged[0] if judged else reason,
             )
         )
 

@@ -126,7 +126,7 @@ async def db_engine(database_url):
     await database.configure(async_url(database_url))
     redirects.cache.clear()
     redirects.allowance.clear()
-    click_store.forget_salts()
+    click_store.reset()
     await ratelimit.reset()
     recorder.start()
     yield database.get_engine()

@@ -33,8 +33,9 @@ _detector = CrawlerDetect()
 def _classify(user_agent: str) -> str | None:
     if not user_agent.strip():
         return EMPTY_UA
+    lowered = user_agent.lower()
     for reason, pattern in UA_REASONS:
-        if pattern.search(user_agent):
+        if pattern.search(lowered):
             return reason
     return BOT if _detector.is_crawler(user_agent) else None
 
@@ -82,8 +83,14 @@ def bot_reason(method: str, user_agent: str | None, purpose: str = "") -> str | 
         `head`, `prefetch`, or the agent's reason (see `user_agent_reason`); None for a visit.
         `burst` is never returned here: it needs the click history the writer keeps.
     """
+    return request_reason(method, purpose) or user_agent_reason(user_agent)
+
+
+def request_reason(method: str, purpose: str = "") -> str | None:
+    """What the request itself says (HEAD, a prefetch), without looking at the agent: constant
+    time, so the redirect can always afford it."""
     if method.upper() == "HEAD":
         return HEAD
     if is_prefetch(purpose):
         return PREFETCH
-    return user_agent_reason(user_agent)
+    return None

@@ -22,7 +22,7 @@ from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup, VisitorSalt
-from linkapp.services.enrich import enrich
+from linkapp.services.enrich import BurstDetector, enrich
 
 BUCKET_SECONDS = 900
 UNKNOWN = "unknown"
@@ -30,6 +30,9 @@ UNKNOWN = "unknown"
 SALT_DAYS = 1
 DIRECT = "direct"
 _salts: dict[date, str] = {}
+# One detector for the process: bursts are seen across batches. The limit is high on purpose:
+# an office behind one address with one browser version looks like a single visitor.
+_bursts = BurstDetector(limit=20, window=10.0)
 
 
 def _insert(db: AsyncSession, model):
@@ -59,8 +62,11 @@ async def forget_old_salts(db: AsyncSession) -> None:
         del _salts[day]
 
 
-def forget_salts() -> None:
+def reset() -> None:
+    """Forget cached salts and the burst history (tests, or after restoring a database)."""
+    global _bursts
     _salts.clear()
+    _bursts = BurstDetector(limit=_bursts.limit, window=_bursts.window)
 
 
 def dimension_values(row: dict) -> Iterable[tuple[str, str]]:
@@ -80,7 +86,7 @@ async def store(batch: list[Click]) -> int:
     async with database.session() as db:
         days = {click.clicked_at.astimezone(UTC).date() for click in batch}
         salts = {day: await salt_for(db, day) for day in sorted(days)}
-        rows = [enrich(click, salt=salts[click.clicked_at.astimezone(UTC).date()]) for click in batch]
+        rows = [enrich(click, salt=salts[click.clicked_at.astimezone(UTC).date()], bursts=_bursts) for click in batch]
         inserted = await _insert_events(db, rows)
         if inserted:
             await add_to_rollups(db, inserted)

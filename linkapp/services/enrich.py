@@ -1,24 +1,53 @@
-"""What a click tells us, worked out at write time (off the request path). First cut: the
-enrichment issue fills in devices, places, referrers and finer bot reasons."""
+"""What a click tells us, worked out at write time (off the request path): the stored row with
+its visitor id, device, browser, OS, place, referring site and, for non-people, the reason."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import ipaddress
+import re
+import threading
+from collections import OrderedDict, deque
+from datetime import datetime
+from urllib.parse import urlsplit
 
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import bots
+from linkapp.services import bots, devices, geo
+
+# The link_events column's width.
+MAX_HOST = 255
+_HOST_RE = re.compile(r"[\w.-]+|[0-9a-f:.]+")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def anonymize_ip(address: str | None) -> str | None:
-    """IPv4 to its /24, IPv6 to its /48; the full address only with ANONYMIZE_IP=false."""
+def _parse_ip(address: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if not address:
         return None
     try:
-        ip = ipaddress.ip_address(address)
+        # A zone ("fe80::1%eth0") names an interface of ours, not part of the client's address.
+        ip = ipaddress.ip_address(address.strip().split("%", 1)[0])
     except ValueError:
+        return None
+    # An IPv4 client seen through a dual-stack socket is an IPv4 client.
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def anonymize_ip(address: str | None) -> str | None:
+    """The address to store: IPv4 cut to its /24, IPv6 to its /48.
+
+    Args:
+        address: The raw client address; IPv4-mapped IPv6 counts as IPv4.
+
+    Returns:
+        The network address of the /24 or /48, or the full (normalized) address when
+        ANONYMIZE_IP is false; None when the address is missing or not an IP address.
+    """
+    ip = _parse_ip(address)
+    if ip is None:
         return None
     if not settings.ANONYMIZE_IP:
         return str(ip)
@@ -32,9 +61,118 @@ def visitor_id(salt: str, address: str | None, user_agent: str | None) -> str:
     return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
-def enrich(click: Click, *, salt: str) -> dict:
-    """The link_events row for `click`, with no raw client address left in it."""
-    reason = click.bot_reason or bots.bot_reason(click.method, click.user_agent or "")
+def _without_www(host: str) -> str:
+    rest = host.removeprefix("www.")
+    return rest if "." in rest else host
+
+
+def referrer_host(referrer: str | None) -> str | None:
+    """The site a click came from, as the breakdown by referrer shows it.
+
+    Args:
+        referrer: The Referer header.
+
+    Returns:
+        Its host, lower-cased and without "www."; None when there is no referrer, when it is
+        not an http(s) URL, and when it is this service itself (counted as direct).
+    """
+    if not referrer:
+        return None
+    try:
+        parts = urlsplit(referrer.strip())
+        port = parts.port
+    except ValueError:  # a bad port or a malformed IPv6 literal
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host or not _HOST_RE.fullmatch(host):
+        return None
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    if _without_www(netloc) == _without_www(settings.host_netloc):
+        return None
+    return _without_www(host)[:MAX_HOST]
+
+
+class BurstDetector:
+    """Flags a visitor who clicks one link more than `limit` times within `window` seconds.
+
+    The writer keeps one instance across batches. Memory is bounded: at most `max_keys`
+    (link, visitor) pairs, the least recently seen forgotten first, each with at most
+    `limit + 1` timestamps. Visitor ids change with the daily salt, so a burst that straddles
+    midnight UTC starts over.
+    """
+
+    def __init__(self, limit: int = 10, window: float = 60.0, max_keys: int = 50_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_keys = max_keys
+        self._seen: OrderedDict[tuple[int, str], deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def check(self, link_id: int, visitor_id: str, at: datetime) -> bool:
+        """Count one click and say whether it is past the limit.
+
+        Args:
+            link_id: The link clicked.
+            visitor_id: The visitor's id (see `visitor_id`).
+            at: When the click happened.
+
+        Returns:
+            True when this click makes more than `limit` clicks by the visitor on the link
+            within `window` seconds, this click included.
+        """
+        key = (link_id, visitor_id)
+        moment = at.timestamp()
+        with self._lock:
+            times = self._seen.get(key)
+            if times is None:
+                times = self._seen[key] = deque(maxlen=self.limit + 1)
+                if len(self._seen) > self.max_keys:
+                    self._seen.popitem(last=False)
+            else:
+                self._seen.move_to_end(key)
+            times.append(moment)
+            # The last limit + 1 clicks, however they arrived, within one window: a burst.
+            return len(times) > self.limit and max(times) - min(times) < self.window
+
+
+def warm_up() -> None:
+    """Compile the agent parsers and open the GeoIP database now (about 0.7 s, once).
+
+    Otherwise the first click pays for it: on the redirect for crawlerdetect, in the writer for
+    ua-parser. Meant for start-up, in a thread.
+    """
+    probe = "Mozilla/5.0 (warm-up)"
+    bots.bot_reason("GET", probe)
+    devices.describe_agent(probe)
+    geo.locate("8.8.8.8")
+
+
+def enrich(click: Click, *, salt: str, bursts: BurstDetector | None = None) -> dict:
+    """The link_events row for `click`, with no raw client address left in it (unless configured).
+
+    Args:
+        click: The click as the redirect recorded it, raw address included.
+        salt: The visitor-id salt of the click's UTC day.
+        bursts: The writer's burst detector; without one no click is flagged as a burst.
+
+    Returns:
+        A dict with exactly the link_events columns the writer inserts: click_id, link_id,
+        clicked_at, source, utm_medium, utm_campaign, ip_address, user_agent, visitor_id,
+        referrer_host, device, browser, os, country, city, is_bot, bot_reason.
+    """
+    agent = devices.describe_agent(click.user_agent)
+    place = geo.locate(click.ip_address)
+    visitor = visitor_id(salt, click.ip_address, click.user_agent)
+    reason = click.bot_reason
+    if reason is None or reason == bots.BOT:
+        # Judged again: a click spooled by an older version may carry none or the coarse "bot".
+        reason = bots.bot_reason(click.method, click.user_agent) or reason
+    if reason is None and bursts is not None and bursts.check(click.link_id, visitor, click.clicked_at):
+        reason = bots.BURST
     return {
         "click_id": click.click_id,
         "link_id": click.link_id,
@@ -44,13 +182,13 @@ def enrich(click: Click, *, salt: str) -> dict:
         "utm_campaign": click.utm_campaign,
         "ip_address": anonymize_ip(click.ip_address),
         "user_agent": click.user_agent,
-        "visitor_id": visitor_id(salt, click.ip_address, click.user_agent),
-        "referrer_host": None,
-        "device": None,
-        "browser": None,
-        "os": None,
-        "country": None,
-        "city": None,
+        "visitor_id": visitor,
+        "referrer_host": referrer_host(click.referrer),
+        "device": agent.device,
+        "browser": agent.browser,
+        "os": agent.os,
+        "country": place.country,
+        "city": place.city,
         "is_bot": reason is not None,
         "bot_reason": reason,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 
@@ -167,16 +168,17 @@ def invalidate(link_id: int) -> None:
     cache.invalidate(link_id)
 
 
-async def visit(code: str, *, now: datetime, counted: bool) -> tuple[Outcome, Target | None]:
+async def visit(code: str, *, now: datetime, counted: bool | Callable[[], bool]) -> tuple[Outcome, Target | None]:
     """Decide what a request for `code` gets. `counted` is a human GET, which uses up the
-    allowance of a link with `max_clicks`; bots and HEAD requests only look."""
+    allowance of a link with `max_clicks`; bots and HEAD requests only look. It may be a
+    function: it is then called only for links with a limit (telling bots apart costs time)."""
     target = await cache.get(code)
     if target is None or target.disabled:
         return Outcome.MISSING, target
     if target.expires_at is not None and target.expires_at <= now:
         return Outcome.GONE, target
     if target.max_clicks is not None:
-        if counted:
+        if counted if isinstance(counted, bool) else counted():
             if not await allowance.take(target.link_id, target.max_clicks):
                 return Outcome.GONE, target
         elif await allowance.used(target.link_id) >= target.max_clicks:

@@ -216,10 +216,16 @@ async def test_redirect_forwards_query_when_configured(client, monkeypatch, url,
     assert (await visit(client, link)).headers["location"] == url
 
 
-async def test_redirect_200_concurrent_clicks_counted_exactly_once(client):
+def visitor(n: int) -> dict:
+    """Headers of the n-th of many visitors behind a trusted proxy (one address each)."""
+    return {"User-Agent": BROWSER, "X-Forwarded-For": f"203.0.{n // 200}.{n % 200 + 1}"}
+
+
+async def test_redirect_200_concurrent_clicks_counted_exactly_once(client, monkeypatch):
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", ["127.0.0.1"])
     user = await register(client)
     link = await create_link(client, user)
-    responses = await asyncio.gather(*[visit(client, link) for _ in range(200)])
+    responses = await asyncio.gather(*[visit(client, link, headers=visitor(n)) for n in range(200)])
     assert all(response.status_code == 302 for response in responses)
     assert await counted_clicks(client, user, link) == 200
     async with database.session() as db:

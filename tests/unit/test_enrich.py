@@ -1,0 +1,282 @@
+"""services/enrich: the stored row of a click, its anonymized address, visitor id, referrer and bursts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from linkapp.core.config import settings
+from linkapp.models.click import Click
+from linkapp.services import bots, devices
+from linkapp.services.enrich import (
+    BurstDetector,
+    anonymize_ip,
+    enrich,
+    referrer_host,
+    visitor_id,
+    warm_up,
+)
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+ROW_KEYS = {
+    "click_id", "link_id", "clicked_at", "source", "utm_medium", "utm_campaign", "ip_address", "user_agent",
+    "visitor_id", "referrer_host", "device", "browser", "os", "country", "city", "is_bot", "bot_reason",
+}
+
+
+@pytest.fixture(autouse=True)
+def no_geoip(monkeypatch):
+    monkeypatch.setattr(settings, "GEOIP_DB_PATH", None)
+    monkeypatch.setattr(settings, "ANONYMIZE_IP", True)
+
+
+@pytest.fixture
+def own_host(monkeypatch):
+    # host_netloc is a cached property: replace the cached value, not HOST_URL.
+    monkeypatch.setitem(settings.__dict__, "host_netloc", "go.example.com")
+
+
+def click(**fields) -> Click:
+    defaults = {"link_id": 1, "clicked_at": T0, "ip_address": "198.51.100.77", "user_agent": CHROME}
+    return Click(**{**defaults, **fields})
+
+
+# anonymize_ip
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("198.51.100.77", "198.51.100.0"),
+        (" 198.51.100.77 ", "198.51.100.0"),
+        ("2001:db8:abcd:12:1:2:3:4", "2001:db8:abcd::"),
+        ("2001:DB8:ABCD:FFFF::1", "2001:db8:abcd::"),
+        ("::ffff:198.51.100.77", "198.51.100.0"),
+        ("fe80::1:2:3:4%eth0", "fe80::"),
+    ],
+)
+def test_anonymize_ip_keeps_only_the_network(address, expected):
+    assert anonymize_ip(address) == expected
+
+
+@pytest.mark.parametrize("address", [None, "", "not-an-ip", "999.1.1.1", "198.51.100", "2001:db8::g"])
+def test_anonymize_ip_with_invalid_address_is_none(address):
+    assert anonymize_ip(address) is None
+
+
+def test_anonymize_ip_with_anonymization_off_keeps_the_address(monkeypatch):
+    monkeypatch.setattr(settings, "ANONYMIZE_IP", False)
+    assert anonymize_ip("198.51.100.77") == "198.51.100.77"
+    assert anonymize_ip("2001:DB8:0:0::1") == "2001:db8::1"
+    assert anonymize_ip("::ffff:198.51.100.77") == "198.51.100.77"
+    assert anonymize_ip("nonsense") is None
+
+
+# visitor_id
+
+
+def test_visitor_id_with_same_salt_and_inputs_is_equal():
+    assert visitor_id("day-1", "198.51.100.77", CHROME) == visitor_id("day-1", "198.51.100.77", CHROME)
+
+
+def test_visitor_id_with_another_day_salt_differs():
+    assert visitor_id("day-1", "198.51.100.77", CHROME) != visitor_id("day-2", "198.51.100.77", CHROME)
+
+
+def test_visitor_id_with_another_address_or_agent_differs():
+    base = visitor_id("day-1", "198.51.100.77", CHROME)
+    assert visitor_id("day-1", "198.51.100.78", CHROME) != base
+    assert visitor_id("day-1", "198.51.100.77", CHROME + " Edg/124") != base
+
+
+def test_visitor_id_is_32_hex_characters_without_the_address():
+    vid = visitor_id("day-1", "198.51.100.77", CHROME)
+    assert len(vid) == 32 and int(vid, 16) >= 0
+    assert "198.51" not in vid
+
+
+# referrer_host
+
+
+@pytest.mark.parametrize(
+    ("referrer", "expected"),
+    [
+        ("https://www.Example.com/path?q=1", "example.com"),
+        ("http://news.ycombinator.com/item?id=1", "news.ycombinator.com"),
+        ("https://t.co/abc", "t.co"),
+        ("https://l.facebook.com/l.php?u=x", "l.facebook.com"),
+        ("https://EXAMPLE.com.:8443/", "example.com"),
+        ("https://user:secret@example.org/", "example.org"),
+        ("https://www.com/", "www.com"),
+        ("http://203.0.113.9/page", "203.0.113.9"),
+    ],
+)
+def test_referrer_host_is_lowercase_host_without_www(referrer, expected):
+    assert referrer_host(referrer) == expected
+
+
+@pytest.mark.parametrize(
+    "referrer",
+    [None, "", "   ", "not a url", "/relative/path", "android-app://com.google.android.gm/", "ftp://example.com/",
+     "javascript:alert(1)", "http://[::1", "http://example.com:99999/", "https://exa mple.com/", "https:///nohost"],
+)
+def test_referrer_host_with_missing_or_invalid_referrer_is_none(referrer):
+    assert referrer_host(referrer) is None
+
+
+@pytest.mark.usefixtures("own_host")
+@pytest.mark.parametrize(
+    "referrer",
+    ["https://go.example.com/abc", "http://GO.example.com/", "https://www.go.example.com/x", "https://go.example.com:443/"],
+)
+def test_referrer_host_with_own_host_is_none(referrer):
+    assert referrer_host(referrer) is None
+
+
+@pytest.mark.usefixtures("own_host")
+def test_referrer_host_with_own_host_on_another_port_or_subdomain_is_kept():
+    assert referrer_host("http://go.example.com:8080/") == "go.example.com"
+    assert referrer_host("https://blog.go.example.com/") == "blog.go.example.com"
+
+
+# BurstDetector
+
+
+def test_burst_detector_with_limit_clicks_in_window_is_false():
+    bursts = BurstDetector()
+    assert not any(bursts.check(1, "v", T0 + timedelta(seconds=i)) for i in range(10))
+
+
+def test_burst_detector_with_one_click_past_limit_in_window_is_true():
+    bursts = BurstDetector()
+    for i in range(10):
+        bursts.check(1, "v", T0 + timedelta(seconds=i))
+    assert bursts.check(1, "v", T0 + timedelta(seconds=59)) is True
+    assert bursts.check(1, "v", T0 + timedelta(seconds=59)) is True
+
+
+def test_burst_detector_with_clicks_spread_over_more_than_window_is_false():
+    bursts = BurstDetector()
+    assert not any(bursts.check(1, "v", T0 + timedelta(seconds=6.1 * i)) for i in range(30))
+
+
+def test_burst_detector_after_a_quiet_window_is_false_again():
+    bursts = BurstDetector()
+    results = [bursts.check(1, "v", T0 + timedelta(seconds=i)) for i in range(12)]
+    assert results[-1] is True
+    assert bursts.check(1, "v", T0 + timedelta(seconds=200)) is False
+
+
+def test_burst_detector_counts_each_visitor_and_link_apart():
+    bursts = BurstDetector()
+    for i in range(10):
+        bursts.check(1, "v", T0 + timedelta(seconds=i))
+    assert bursts.check(1, "other-visitor", T0 + timedelta(seconds=10)) is False
+    assert bursts.check(2, "v", T0 + timedelta(seconds=10)) is False
+    assert bursts.check(1, "v", T0 + timedelta(seconds=10)) is True
+
+
+def test_burst_detector_with_custom_limit_and_window_uses_them():
+    bursts = BurstDetector(limit=2, window=5)
+    assert [bursts.check(1, "v", T0 + timedelta(seconds=s)) for s in (0, 1, 2)] == [False, False, True]
+    assert [bursts.check(1, "v", T0 + timedelta(seconds=s)) for s in (20, 26, 32)] == [False, False, False]
+
+
+def test_burst_detector_with_out_of_order_clicks_still_counts_the_window():
+    bursts = BurstDetector(limit=2, window=5)
+    assert [bursts.check(1, "v", T0 + timedelta(seconds=s)) for s in (3, 1, 2)] == [False, False, True]
+
+
+def test_burst_detector_keeps_at_most_max_keys_forgetting_the_least_recent():
+    bursts = BurstDetector(limit=1, window=60, max_keys=3)
+    bursts.check(1, "a", T0)
+    for visitor in ("b", "c", "d", "e"):
+        bursts.check(1, visitor, T0)
+    assert len(bursts) == 3
+    # "a" was forgotten: its second click counts as its first.
+    assert bursts.check(1, "a", T0 + timedelta(seconds=1)) is False
+    assert bursts.check(1, "e", T0 + timedelta(seconds=1)) is True
+
+
+def test_burst_detector_keeps_recently_seen_keys():
+    bursts = BurstDetector(limit=1, window=60, max_keys=2)
+    bursts.check(1, "a", T0)
+    bursts.check(1, "b", T0)
+    bursts.check(1, "a", T0)  # "a" is now the most recent, "b" the one to go
+    bursts.check(1, "c", T0)
+    assert bursts.check(1, "a", T0) is True
+    assert bursts.check(1, "b", T0 + timedelta(seconds=1)) is False
+
+
+# enrich
+
+
+def test_enrich_returns_exactly_the_link_events_columns():
+    row = enrich(click(referrer="https://www.reddit.com/r/python/", source="newsletter"), salt="s")
+    assert set(row) == ROW_KEYS
+    assert row["referrer_host"] == "reddit.com"
+    assert row["source"] == "newsletter"
+    assert (row["device"], row["browser"], row["os"]) == ("desktop", "Chrome", "Windows")
+    assert (row["country"], row["city"]) == (None, None)
+    assert row["is_bot"] is False and row["bot_reason"] is None
+    assert row["visitor_id"] == visitor_id("s", "198.51.100.77", CHROME)
+
+
+@pytest.mark.parametrize("address", ["198.51.100.77", "2001:db8:abcd:12:1:2:3:4", "::ffff:198.51.100.77"])
+def test_enrich_with_anonymization_leaves_no_raw_address_in_the_row(address):
+    row = enrich(click(ip_address=address), salt="s")
+    raw = address.rsplit(":", 1)[-1] if "." in address else address
+    assert row["ip_address"] not in (None, address, raw)
+    assert all(raw not in str(value) for value in row.values())
+
+
+def test_enrich_with_anonymization_off_stores_the_address(monkeypatch):
+    monkeypatch.setattr(settings, "ANONYMIZE_IP", False)
+    assert enrich(click(), salt="s")["ip_address"] == "198.51.100.77"
+
+
+@pytest.mark.parametrize(("recorded", "expected"), [("head", "head"), ("prefetch", "prefetch"), ("preview", "preview")])
+def test_enrich_keeps_the_reason_the_redirect_recorded(recorded, expected):
+    row = enrich(click(bot_reason=recorded), salt="s")
+    assert row["bot_reason"] == expected and row["is_bot"] is True
+
+
+def test_enrich_with_coarse_bot_reason_refines_it_from_the_agent():
+    googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    row = enrich(click(user_agent=googlebot, bot_reason="bot"), salt="s")
+    assert (row["bot_reason"], row["device"], row["is_bot"]) == ("crawler", "bot", True)
+
+
+def test_enrich_with_no_recorded_reason_judges_the_agent():
+    row = enrich(click(user_agent="curl/8.5.0"), salt="s")
+    assert (row["bot_reason"], row["is_bot"]) == ("http_client", True)
+    assert enrich(click(user_agent=None), salt="s")["bot_reason"] == "empty_ua"
+
+
+def test_enrich_with_burst_detector_flags_the_clicks_past_the_limit():
+    bursts = BurstDetector()
+    rows = [enrich(click(clicked_at=T0 + timedelta(seconds=i)), salt="s", bursts=bursts) for i in range(12)]
+    assert [row["bot_reason"] for row in rows] == [None] * 10 + ["burst", "burst"]
+    assert [row["is_bot"] for row in rows] == [False] * 10 + [True, True]
+
+
+def test_enrich_with_burst_detector_leaves_other_reasons_alone():
+    bursts = BurstDetector()
+    rows = [enrich(click(user_agent="curl/8.5.0", clicked_at=T0), salt="s", bursts=bursts) for _ in range(12)]
+    assert {row["bot_reason"] for row in rows} == {"http_client"}
+    assert len(bursts) == 0
+
+
+def test_enrich_without_burst_detector_never_flags_a_burst():
+    rows = [enrich(click(clicked_at=T0), salt="s") for _ in range(12)]
+    assert all(row["bot_reason"] is None for row in rows)
+
+
+def test_warm_up_leaves_the_agent_parsers_ready():
+    bots._classify.cache_clear()
+    devices._describe.cache_clear()
+    warm_up()
+    assert bots._classify.cache_info().currsize >= 1
+    assert devices._describe.cache_info().currsize == 1
