@@ -163,10 +163,19 @@ def prod_server(temp_databases, tmp_path_factory, fake_gemini):
     with AI insights pointed at the local fake Gemini."""
     from tests.live import start_server
 
+    from tests.geo_data import SAMPLE_NETWORKS, build_mmdb
+
+    folder = tmp_path_factory.mktemp("prod")
     server = start_server(
         temp_databases.sqlite(),
-        tmp_path_factory.mktemp("prod") / "server.log",
-        extra_env={"GEMINI_API_KEY": "fake-key-for-tests", "GEMINI_BASE_URL": fake_gemini.url},
+        folder / "server.log",
+        extra_env={
+            "GEMINI_API_KEY": "fake-key-for-tests",
+            "GEMINI_BASE_URL": fake_gemini.url,
+            "GEOIP_DB_PATH": build_mmdb(folder / "geo.mmdb", SAMPLE_NETWORKS),
+            # Tests may speak for other visitors through X-Forwarded-For; the browser never does.
+            "TRUSTED_PROXIES": "127.0.0.1",
+        },
     )
     yield server
     server.stop()

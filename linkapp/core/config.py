@@ -7,11 +7,11 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Development secrets live here so that restarts keep tokens and short ids valid.
 DEV_SECRETS_FILE = Path(".linkapp-secrets.json")
@@ -58,8 +58,9 @@ class Settings(BaseSettings):
     GEMINI_TIMEOUT_SECONDS: float = 20.0
     INSIGHT_CACHE_SECONDS: int = 300
     RATE_LIMIT_AI: str = "20/hour"
-    CORS_ORIGINS: list[str] = []
-    TRUSTED_PROXIES: list[str] = []
+    # Comma-separated in the environment (a JSON list works too).
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = []
+    TRUSTED_PROXIES: Annotated[list[str], NoDecode] = []
     RATE_LIMIT_LOGIN: str = "10/minute"
     RATE_LIMIT_REGISTER: str = "20/hour"
     RATE_LIMIT_API: str = "600/minute"
@@ -83,7 +84,9 @@ class Settings(BaseSettings):
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 

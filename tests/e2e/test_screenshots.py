@@ -17,10 +17,18 @@ from tests.e2e.conftest import BROWSER_UA, SCREENSHOTS, api_link
 def populated(page, signed_in, base_url):
     titles = ["Spring newsletter", "Launch announcement with a rather long title that must not break the table", "Docs"]
     links = [api_link(base_url, signed_in, title=title, url=f"https://example.com/{n}/a/fairly/long/path?utm=x") for n, title in enumerate(titles)]
+    visitors = [
+        ("23.0.4.10", BROWSER_UA, "https://news.ycombinator.com/item"),
+        ("5.9.8.20", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", "https://t.co/x"),
+        ("1.0.16.30", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0", None),
+        ("23.0.9.40", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36", None),
+    ]
     for n, link in enumerate(links):
-        for source in ["newsletter", "twitter", "newsletter", None][: n + 2]:
+        for source, (ip, agent, referrer) in zip(["newsletter", "twitter", "newsletter", None][: n + 2], visitors, strict=False):
             query = f"?utm_source={source}" if source else ""
-            httpx.get(link["shortened_url"] + query, headers={"User-Agent": BROWSER_UA})
+            headers = {"User-Agent": agent, "X-Forwarded-For": ip, **({"Referer": referrer} if referrer else {})}
+            httpx.get(link["shortened_url"] + query, headers=headers)
+        httpx.get(link["shortened_url"], headers={"User-Agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"})
     return links
 
 
@@ -35,11 +43,12 @@ def test_pages_render_without_overflow(page, populated, scheme, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "dashboard wider than the screen"
     page.screenshot(path=str(SCREENSHOTS / f"dashboard-{scheme}-{width}.png"), full_page=True)
 
-    page.goto(f"/links/{populated[0]['id']}")
+    page.goto(f"/links/{populated[2]['id']}")
     expect(page.locator("#range-clicks")).not_to_have_text("0")
     page.wait_for_selector("#clicks-chart .main-svg")
     page.wait_for_selector("#source-chart .main-svg")
     page.wait_for_selector("#device-chart .main-svg")
-    expect(page.locator("#bot-total")).to_contain_text("Not counted")
+    expect(page.locator("#bot-total")).to_contain_text("Not counted: 1")
+    assert "US" in page.locator("#country-chart").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "link page wider than the screen"
     page.screenshot(path=str(SCREENSHOTS / f"link-{scheme}-{width}.png"), full_page=True)

@@ -70,3 +70,11 @@ def test_list_settings_accept_comma_separated_values():
     settings = Settings(CORS_ORIGINS="https://a.example, https://b.example", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
     assert settings.CORS_ORIGINS == ["https://a.example", "https://b.example"]
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
+
+
+def test_list_settings_read_from_the_environment_comma_separated_or_json(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+    monkeypatch.setenv("CORS_ORIGINS", '["https://a.example"]')
+    settings = Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.TRUSTED_PROXIES == ["127.0.0.1", "10.0.0.0/8"]
+    assert settings.CORS_ORIGINS == ["https://a.example"]

@@ -6,8 +6,8 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
-from mmdb_writer import MMDBWriter
-from netaddr import IPSet
+
+from tests.geo_data import build_mmdb
 
 from linkapp.core.config import settings
 from linkapp.models.click import Click
@@ -24,16 +24,6 @@ MUNICH = {"country": {"iso_code": "DE"}, "city": {"names": {"de": "München"}}}
 BERLIN_FLAT = {"country_code": "de", "city": "Berlin"}
 # Recorded for private ranges too, so that skipping them is what keeps them unplaced.
 PRIVATE = {"country": {"iso_code": "US"}, "city": {"names": {"en": "Nowhere"}}}
-
-
-def build_mmdb(path, networks: dict[str, dict]) -> str:
-    writer = MMDBWriter(
-        ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City", languages=["en"], description="test"
-    )
-    for network, record in networks.items():
-        writer.insert_network(IPSet([network]), record)
-    writer.to_db_file(str(path))
-    return str(path)
 
 
 @pytest.fixture(autouse=True)
