@@ -146,3 +146,15 @@ def test_local_days_in_shifted_zone_cut_utc_days_at_the_edges():
     one_day = analytics.day_range(date(2026, 3, 2), date(2026, 3, 2), "Asia/Tokyo")
     assert split(one_day.utc_start, one_day.utc_end).full_days is None
     assert ZoneInfo("Asia/Tokyo")  # zone data present
+
+
+async def test_daily_maintenance_forgets_old_salts_and_keeps_recent_ones(db, db_engine):
+    from linkapp.models.rollup import VisitorSalt
+
+    today = datetime.now(UTC).date()
+    for day in (today, today - timedelta(days=1), today - timedelta(days=2), today - timedelta(days=30)):
+        await click_store.salt_for(db, day)
+    await db.commit()
+    await maintenance.daily(db, retention_days=0)
+    kept = set((await db.execute(select(VisitorSalt.day))).scalars())
+    assert kept == {today, today - timedelta(days=1)}

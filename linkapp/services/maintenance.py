@@ -3,6 +3,8 @@ improve, and delete raw events past the retention period (rollups stay)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from datetime import timedelta
@@ -92,3 +94,32 @@ async def purge_old_clicks(db: AsyncSession, retention_days: int) -> int:
     await db.commit()
     log.info("deleted %d clicks older than %d days", result.rowcount, retention_days)
     return result.rowcount
+
+
+async def _every_day() -> None:
+    from linkapp import db as database
+    from linkapp.core.config import settings
+
+    while True:
+        try:
+            async with database.session() as db:
+                await daily(db, settings.CLICK_RETENTION_DAYS)
+        except Exception:  # a database blip must not end the schedule
+            log.exception("daily maintenance failed; trying again in an hour")
+            await asyncio.sleep(3600)
+            continue
+        await asyncio.sleep(86400)
+
+
+@contextlib.asynccontextmanager
+async def upkeep():
+    """Lifespan task: warm the user-agent parsers in a thread (so the first clicks do not pay
+    for it), then run the daily maintenance for as long as the app runs."""
+    from linkapp.services import enrich
+
+    asyncio.get_running_loop().run_in_executor(None, enrich.warm_up)
+    task = asyncio.create_task(_every_day(), name="linkapp-daily-maintenance")
+    try:
+        yield
+    finally:
+        task.cancel()
