@@ -175,6 +175,9 @@ def prod_server(temp_databases, tmp_path_factory, fake_gemini):
             "GEOIP_DB_PATH": build_mmdb(folder / "geo.mmdb", SAMPLE_NETWORKS),
             # Tests may speak for other visitors through X-Forwarded-For; the browser never does.
             "TRUSTED_PROXIES": "127.0.0.1",
+            # One-minute access tokens: the UI renews them silently on every event, which every
+            # browser test then exercises.
+            "ACCESS_TOKEN_EXPIRE_MINUTES": "1",
         },
     )
     yield server

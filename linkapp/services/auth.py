@@ -66,8 +66,8 @@ async def _revoke_family(db: AsyncSession, family_id: str) -> None:
     await db.commit()
 
 
-async def refresh_session(*, db: AsyncSession, refresh_token: str) -> Session:
-    """Rotate a refresh token. A token used twice means it leaked: its whole family is revoked."""
+async def _live_token(db: AsyncSession, refresh_token: str) -> RefreshToken:
+    """The stored, unrevoked, unexpired token; presenting a revoked one revokes its family."""
     if not refresh_token:
         raise NotAuthenticated(INVALID_REFRESH)
     stored = (
@@ -80,6 +80,24 @@ async def refresh_session(*, db: AsyncSession, refresh_token: str) -> Session:
         raise NotAuthenticated(INVALID_REFRESH)
     if stored.expires_at <= utcnow():
         raise NotAuthenticated(INVALID_REFRESH)
+    return stored
+
+
+async def resume_session(*, db: AsyncSession, refresh_token: str) -> Session:
+    """A new access token for a live session, keeping its refresh token.
+
+    For the web UI: every open tab shares the session cookie, so rotating it from one tab would
+    make the others present a rotated token and sign everyone out. Sign-out still revokes it."""
+    stored = await _live_token(db, refresh_token)
+    user = await users.get_user(db=db, user_id=stored.user_id)
+    if user is None:
+        raise NotAuthenticated(INVALID_REFRESH)
+    return Session(user=user, access=create_access_token(ids.encode_user_id(user.id)), refresh_token=refresh_token)
+
+
+async def refresh_session(*, db: AsyncSession, refresh_token: str) -> Session:
+    """Rotate a refresh token. A token used twice means it leaked: its whole family is revoked."""
+    stored = await _live_token(db, refresh_token)
     # A rollback expires `stored`, and reloading it lazily is not possible in async code.
     token_id, family_id, user_id = stored.id, stored.family_id, stored.user_id
     # The conditional update makes rotation atomic: of two concurrent uses only one wins.

@@ -89,7 +89,7 @@ class AuthState(rx.State):
             return None
         async with database.session() as db:
             try:
-                self._adopt(await auth.refresh_session(db=db, refresh_token=self.session_token))
+                self._adopt(await auth.resume_session(db=db, refresh_token=self.session_token))
             except NotAuthenticated:
                 self._forget()
                 return None
