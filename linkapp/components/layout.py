@@ -112,3 +112,19 @@ def stat_card(label: str, value, *, icon: str, hint=None, card_id: str = "") -> 
         width="100%",
         min_width="0",
     )
+
+
+def notice(icon: str, title: str, text: str, action: rx.Component, *, notice_id: str, icon_color=None) -> rx.Component:
+    """A centred message with one way forward: empty lists, missing links."""
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=40, color=icon_color or rx.color("gray", 9)),
+            rx.heading(title, size="5"),
+            rx.text(text, color_scheme="gray", text_align="center"),
+            action,
+            align="center",
+            spacing="3",
+            padding_y="3rem",
+        ),
+        id=notice_id,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from linkapp.components.layout import notice
 from linkapp.state.link_form import LinkFormState
 from linkapp.state.links import LinksState
 
@@ -67,17 +68,13 @@ def _row(row: dict) -> rx.Component:
 
 
 def empty_state() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("link", size=40, color=rx.color("accent", 9)),
-            rx.heading("Create your first short link", size="5"),
-            rx.text("Paste a long URL, get a short one, and watch every click arrive.", color_scheme="gray", text_align="center"),
-            rx.button(rx.icon("plus", size=16), "New link", on_click=LinkFormState.open_create, size="3", id="empty-new-link"),
-            align="center",
-            spacing="3",
-            padding_y="3rem",
-        ),
-        id="empty-state",
+    return notice(
+        "link",
+        "Create your first short link",
+        "Paste a long URL, get a short one, and watch every click arrive.",
+        rx.button(rx.icon("plus", size=16), "New link", on_click=LinkFormState.open_create, size="3", id="empty-new-link"),
+        notice_id="empty-state",
+        icon_color=rx.color("accent", 9),
     )
 
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from linkapp import routes
 from linkapp.components.insights import insights_panel
-from linkapp.components.layout import page_frame, stat_card
+from linkapp.components.layout import notice, page_frame, stat_card
 from linkapp.state.link_detail import LinkDetailState
 
 TIME_ZONES = [
@@ -164,17 +164,12 @@ def _bots() -> rx.Component:
 
 
 def _not_found() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("search-x", size=40, color=rx.color("gray", 9)),
-            rx.heading("Link not found", size="6"),
-            rx.text("It may have been deleted, or it belongs to someone else.", color_scheme="gray"),
-            rx.link(rx.button("Back to your links"), href=routes.INDEX),
-            align="center",
-            spacing="3",
-            padding_y="4rem",
-        ),
-        id="link-not-found",
+    return notice(
+        "search-x",
+        "Link not found",
+        "It may have been deleted, or it belongs to someone else.",
+        rx.link(rx.button("Back to your links"), href=routes.INDEX),
+        notice_id="link-not-found",
     )
 
 
