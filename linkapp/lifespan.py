@@ -13,10 +13,14 @@ log = logging.getLogger(__name__)
 
 @contextlib.asynccontextmanager
 async def click_writer():
+    """Start the click writer (which also replays the spool and, with Redis, reads the stream);
+    on shutdown store what is left, or spool it if the database is down (bounded in time)."""
     recorder.start()
     try:
         yield
     finally:
-        await recorder.stop()
-        await database.get_engine().dispose()
+        try:
+            await recorder.stop()
+        finally:
+            await database.get_engine().dispose()
         log.info("click writer stopped; %d clicks written", recorder.written)

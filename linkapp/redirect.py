@@ -7,6 +7,7 @@ click is queued after the response has been sent.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
@@ -17,7 +18,7 @@ from linkapp import routes
 from linkapp.core import ratelimit
 from linkapp.core.config import settings
 from linkapp.core.net import client_ip
-from linkapp.services import bots, redirects
+from linkapp.services import bots, metrics, redirects
 from linkapp.models.click import Click
 from linkapp.services.clicks import recorder
 from linkapp.services.urls import escape_non_ascii
@@ -80,15 +81,18 @@ class ShortLinks:
         limit_headers = [(key.lower().encode(), value.encode()) for key, value in verdict.headers().items()]
         if not verdict.allowed:
             await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode())], b"Too many requests.", method)
+            metrics.count_redirect(429)
             return
         now = datetime.now(UTC)
         outcome, target = await redirects.visit(code, now=now, counted=is_human)
         if outcome is redirects.Outcome.MISSING:
             # Unknown, deleted and disabled codes fall through to the app's 404 page.
+            metrics.count_redirect(404)
             await self.app(scope, receive, send)
             return
         if outcome is redirects.Outcome.GONE:
             await _respond(send, 410, limit_headers, GONE_BODY, method)
+            metrics.count_redirect(410)
             return
 
         # Raw non-ASCII bytes are escaped, so the query is forwarded and parsed byte for byte.
@@ -97,9 +101,11 @@ class ShortLinks:
         if target.status in (302, 307):
             headers.append(NO_STORE)
         await _respond(send, target.status, headers, b"", method)
+        metrics.count_redirect(target.status)
         # Recorded only now, after the response went out, and exactly once.
         params = parse_qs(query) if query else {}
-        await recorder.record(
+        # Shielded: a client that hangs up now must not cancel the recording of its click.
+        await asyncio.shield(recorder.record(
             Click(
                 link_id=target.link_id,
                 clicked_at=now,
@@ -112,7 +118,7 @@ class ShortLinks:
                 method=method,
                 bot_reason=judged[0] if judged else reason,
             )
-        )
+        ))
 
 
 async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, method: str) -> None:

@@ -23,6 +23,8 @@ os.environ.update(
     RATE_LIMIT_API="100000/minute",
     RATE_LIMIT_REDIRECT="100000/minute",
     CLICK_FLUSH_INTERVAL="0.01",
+    # Never replay a developer's leftover ./spool into a test database.
+    SPOOL_DIR=tempfile.mkdtemp(prefix="linkapp-test-spool-"),
 )
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)

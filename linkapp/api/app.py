@@ -7,7 +7,7 @@ from starlette.routing import Match, Mount
 
 from linkapp.api import errors
 from linkapp.api.limits import BodySizeLimit
-from linkapp.api.routes import ai, analytics, auth, health, links
+from linkapp.api.routes import ai, analytics, auth, health, links, metrics
 
 API_PREFIX = "/api/v1"
 PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -60,6 +60,7 @@ def create_api() -> FastAPI:
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.add_api_route(
         "/api/{path:path}",
         _unmatched_api_path(app),

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     GEOIP_DB_PATH: str | None = None
     # Clicks that could not be written before a shutdown wait here and are replayed on start.
     SPOOL_DIR: str = "spool"
+    # How long a stopping app keeps trying the database before it spools what is left.
+    CLICK_STOP_TIMEOUT: float = 5.0
+    # With REDIS_URL: the shared stream, and how long a dead instance's clicks wait before
+    # another instance takes them over.
+    CLICK_STREAM: str = "linkapp:clicks"
+    CLICK_CLAIM_IDLE: float = 60.0
     FORWARD_QUERY_PARAMS: bool = False
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

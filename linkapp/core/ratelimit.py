@@ -36,7 +36,8 @@ _limiter: SlidingWindowCounterRateLimiter | None = None
 
 def _storage() -> Storage:
     if settings.REDIS_URL:
-        return storage_from_string("async+" + settings.REDIS_URL)
+        # redis-py (already a dependency) rather than limits' default async client, coredis.
+        return storage_from_string("async+" + settings.REDIS_URL, implementation="redispy")
     return MemoryStorage()
 
 

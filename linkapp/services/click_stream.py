@@ -9,6 +9,7 @@ CLICK_CLAIM_IDLE seconds. A click may so be stored twice; the store keeps it onc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ STREAM = "linkapp:clicks"
 GROUP = "linkapp-writers"
 FIELD = "click"
 MAX_CONNECTIONS = 32
+MAX_BLOCK = 2.0  # seconds one XREADGROUP may wait: well under the socket timeout
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -42,10 +44,12 @@ class ClickStream:
 
     def __init__(self, url: str, *, stream: str | None = None, group: str | None = None, consumer: str | None = None, claim_idle: float | None = None) -> None:
         # Blocking pool: a burst of redirects waits for a connection instead of opening hundreds.
-        self._pool = BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS, timeout=10, decode_responses=True)
+        self._pool = BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=10, socket_connect_timeout=5, socket_timeout=10, decode_responses=True
+        )
         self.redis = Redis(connection_pool=self._pool)
         self.stream = stream or setting("CLICK_STREAM", STREAM)
-        self.group = group or setting("CLICK_STREAM_GROUP", GROUP)
+        self.group = group or GROUP  # one group per stream: every instance reads through it
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.claim_idle = claim_idle if claim_idle is not None else setting("CLICK_CLAIM_IDLE", 60.0)
         self.backlog = 0  # the stream's length when last seen
@@ -136,6 +140,17 @@ class ClickStream:
             return False
         return not await self.redis.xpending_range(self.stream, self.group, min="-", max=entry_id, count=1)
 
+    async def wait_stored(self, entry_id: str) -> None:
+        """Wait until every entry up to `entry_id` has been stored by some writer."""
+        while not await self.stored(entry_id):
+            await asyncio.sleep(0.02)
+
+    async def wait_for_room(self, maxsize: int, stopping: asyncio.Event) -> None:
+        """Wait while the stream holds `maxsize` entries or more (back-pressure), or until `stopping`."""
+        with contextlib.suppress(RedisError, OSError):  # Redis gone: nothing to wait for
+            while not stopping.is_set() and await self.length() >= maxsize:
+                await asyncio.sleep(0.1)
+
     async def run(self, write: Callable[[list[Click]], Awaitable[bool]], stopping: asyncio.Event, *, batch_size: int, interval: float) -> None:
         """Read, store through `write` and acknowledge, until `stopping` is set.
 
@@ -145,7 +160,7 @@ class ClickStream:
         attempt = 0
         while not stopping.is_set():
             try:
-                entries = await self.read(batch_size, block=interval)
+                entries = await self.read(batch_size, block=min(interval, MAX_BLOCK))
                 if entries and len(entries) < batch_size and not stopping.is_set():
                     await _wait(stopping, interval)  # let a burst gather into one transaction
                     entries += await self.read(batch_size - len(entries))
@@ -177,6 +192,7 @@ class ClickStream:
             log.warning("could not leave the click stream group: %s", exc)
 
     async def close(self) -> None:
+        """Close this handle's connections (a later call reconnects)."""
         await self.redis.aclose()
         await self._pool.aclose()
 
