@@ -20,6 +20,18 @@ PROBLEM = "application/problem+json"
 LONG_PASSWORD = "Aa1!" + "x" * 96  # 100 characters, past bcrypt's 72 bytes
 
 
+async def assert_new_session(client, response: httpx.Response, user: dict) -> None:
+    """`response` opened a new session for `user`: token shape, a new refresh cookie, a working token."""
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["username"] == user["username"] and body["id"] == user["id"]
+    assert body["expires_in"] == settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60
+    cookie = refresh_cookie(response)
+    assert cookie["value"] != user["refresh_token"]
+    assert cookie["httponly"] is True and cookie["samesite"].lower() == "lax" and cookie["path"] == "/api/v1/auth"
+    me = await client.get(ME, headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.json()["username"] == user["username"]
+
+
 def refresh_cookie(response: httpx.Response) -> dict[str, str | bool]:
     """The refresh cookie's value (under "value") and attributes, names lower-cased."""
     for header in response.headers.get_list("set-cookie"):
@@ -167,14 +179,7 @@ async def test_login_returns_tokens_and_a_refresh_cookie(client):
     user = await register(client)
     response = await client.post(LOGIN, json={"username": user["username"], "password": PASSWORD})
     assert response.status_code == 200
-    body = response.json()
-    assert body["token_type"] == "bearer" and body["username"] == user["username"] and body["id"] == user["id"]
-    assert body["expires_in"] == settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60
-    cookie = refresh_cookie(response)
-    assert cookie["value"] != user["refresh_token"]
-    assert cookie["httponly"] is True and cookie["samesite"].lower() == "lax" and cookie["path"] == "/api/v1/auth"
-    me = await client.get(ME, headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert me.json()["username"] == user["username"]
+    await assert_new_session(client, response, user)
 
 
 async def test_login_with_100_character_password_succeeds(client):

@@ -13,7 +13,7 @@ from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.token import RefreshToken
 from linkapp.models.user import User
-from tests.api.test_auth import LOGIN, ME, assert_problem, refresh_cookie
+from tests.api.test_auth import LOGIN, ME, assert_new_session, assert_problem, refresh_cookie
 from tests.factories import PASSWORD, register
 
 REFRESH, LOGOUT = "/api/v1/auth/refresh", "/api/v1/auth/logout"
@@ -32,14 +32,7 @@ async def test_refresh_with_cookie_returns_new_tokens(client):
     user = await register(client)  # the client keeps the cookie, as a browser would
     response = await client.post(REFRESH)
     assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["token_type"] == "bearer" and body["username"] == user["username"] and body["id"] == user["id"]
-    assert body["expires_in"] == settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60
-    cookie = refresh_cookie(response)
-    assert cookie["value"] != user["refresh_token"]
-    assert cookie["httponly"] is True and cookie["samesite"].lower() == "lax" and cookie["path"] == "/api/v1/auth"
-    me = await client.get(ME, headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert me.json()["username"] == user["username"]
+    await assert_new_session(client, response, user)
 
 
 async def test_refresh_with_body_returns_new_tokens(client):
