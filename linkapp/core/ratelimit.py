@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.storage import storage_from_string
 
 from linkapp.core.config import settings
 from linkapp.core.errors import RateLimited
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     allowed: bool
     limit: int
@@ -31,26 +30,61 @@ class Verdict:
         }
 
 
+class LocalWindows:
+    """Sliding-window counters in this process (the algorithm of `limits`' sliding window
+    counter). limits' async memory storage sweeps every key after each hit, which made the
+    redirect's cost grow with the number of clients; this sweeps at most once a second."""
+
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple, int] = {}
+        self._next_sweep = 0.0
+
+    def clear(self) -> None:
+        self._counts.clear()
+
+    def hit(self, item: RateLimitItem, key: tuple[str, ...], now: float) -> Verdict:
+        period = item.get_expiry()
+        window = int(now // period)
+        elapsed = now - window * period
+        current = self._counts.get((period, key, window), 0)
+        previous = self._counts.get((period, key, window - 1), 0)
+        weighted = previous * (period - elapsed) / period + current
+        allowed = weighted + 1 <= item.amount
+        if allowed:
+            self._counts[(period, key, window)] = current + 1
+            weighted += 1
+        if now >= self._next_sweep:
+            self._sweep(now)
+        reset_after = max(1, math.ceil(period - elapsed))
+        return Verdict(allowed=allowed, limit=item.amount, remaining=max(0, int(item.amount - weighted)), reset_after=reset_after)
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + self.SWEEP_SECONDS
+        stale = [name for name in self._counts if name[2] < int(now // name[0]) - 1]
+        for name in stale:
+            del self._counts[name]
+
+
+_local = LocalWindows()
 _limiter: SlidingWindowCounterRateLimiter | None = None
 
 
-def _storage() -> Storage:
-    if settings.REDIS_URL:
-        # redis-py (already a dependency) rather than limits' default async client, coredis.
-        return storage_from_string("async+" + settings.REDIS_URL, implementation="redispy")
-    return MemoryStorage()
-
-
 def limiter() -> SlidingWindowCounterRateLimiter:
+    """The shared (Redis) limiter, used when REDIS_URL is set."""
     global _limiter
     if _limiter is None:
-        _limiter = SlidingWindowCounterRateLimiter(_storage())
+        # redis-py (already a dependency) rather than limits' default async client, coredis.
+        _limiter = SlidingWindowCounterRateLimiter(storage_from_string("async+" + settings.REDIS_URL, implementation="redispy"))
     return _limiter
 
 
 async def reset() -> None:
     """Forget every counter (tests)."""
-    await limiter().storage.reset()
+    _local.clear()
+    if settings.REDIS_URL:
+        await limiter().storage.reset()
 
 
 @lru_cache(maxsize=32)
@@ -61,6 +95,8 @@ def _item(spec: str) -> RateLimitItem:
 async def check(spec: str, *key: str) -> Verdict:
     """Count one request against `spec` for `key`."""
     item = _item(spec)
+    if not settings.REDIS_URL:
+        return _local.hit(item, key, time.time())
     allowed = await limiter().hit(item, *key)
     stats = await limiter().get_window_stats(item, *key)
     reset_after = max(1, math.ceil(stats.reset_time - time.time()))

@@ -95,19 +95,22 @@ async def store(batch: list[Click]) -> int:
 
 
 async def _insert_events(db: AsyncSession, rows: list[dict]) -> list[dict]:
-    statement = _insert(db, LinkEvent).on_conflict_do_nothing(index_elements=["click_id"]).returning(LinkEvent.click_id)
+    # The table, not the model: the ORM's bulk path splits a batch by which columns are None.
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues").
+    table = LinkEvent.__table__
+    statement = _insert(db, table).on_conflict_do_nothing(index_elements=["click_id"]).returning(table.c.click_id)
     new_ids = set((await db.execute(statement, rows)).scalars().all())
     return [row for row in rows if row["click_id"] in new_ids]
 
 
 async def _upsert(db: AsyncSession, model, keys: list[str], rows: list[dict], counters: list[str]) -> None:
+    """One multi-row INSERT ... ON CONFLICT DO UPDATE adding to the counters (per chunk)."""
     if not rows:
         return
     rows.sort(key=lambda row: tuple(row[key] for key in keys))  # one lock order: no deadlocks
-    statement = _insert(db, model)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={name: getattr(model, name) + getattr(statement.excluded, name) for name in counters}
-    )
+    table = model.__table__
+    statement = _insert(db, table)
+    statement = statement.on_conflict_do_update(index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in counters})
     await db.execute(statement, rows)
 
 
@@ -140,8 +143,9 @@ async def add_to_rollups(db: AsyncSession, rows: list[dict]) -> None:
 
     new_visitors: Counter[tuple] = Counter()
     if visitors:
-        statement = _insert(db, DayVisitor).on_conflict_do_nothing().returning(DayVisitor.scope, DayVisitor.scope_id, DayVisitor.day)
+        table = DayVisitor.__table__
         params = [{"scope": scope, "scope_id": key, "day": day, "visitor_id": vid} for scope, key, day, vid in sorted(visitors)]
+        statement = _insert(db, table).on_conflict_do_nothing().returning(table.c.scope, table.c.scope_id, table.c.day)
         for scope, key, day in (await db.execute(statement, params)).all():
             new_visitors[(scope, key, day)] += 1
 

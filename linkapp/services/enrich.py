@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from functools import lru_cache
 import re
 import threading
 from collections import OrderedDict, deque
@@ -46,10 +47,16 @@ def anonymize_ip(address: str | None) -> str | None:
         The network address of the /24 or /48, or the full (normalized) address when
         ANONYMIZE_IP is false; None when the address is missing or not an IP address.
     """
+    return _stored_address(address, settings.ANONYMIZE_IP)
+
+
+@lru_cache(maxsize=65536)
+def _stored_address(address: str | None, anonymize: bool) -> str | None:
+    # Cached: building the network object was two thirds of the writer's enrich time.
     ip = _parse_ip(address)
     if ip is None:
         return None
-    if not settings.ANONYMIZE_IP:
+    if not anonymize:
         return str(ip)
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)

@@ -1,0 +1,45 @@
+"""The in-process sliding-window limiter: limits, remaining counts and windows sliding on."""
+
+from __future__ import annotations
+
+from limits import parse
+
+from linkapp.core.ratelimit import LocalWindows
+
+
+def test_local_windows_refuse_past_the_limit_and_count_down():
+    windows = LocalWindows()
+    item = parse("3/minute")
+    verdicts = [windows.hit(item, ("login", "1.2.3.4"), 1000.0 + n) for n in range(4)]
+    assert [v.allowed for v in verdicts] == [True, True, True, False]
+    assert [v.remaining for v in verdicts] == [2, 1, 0, 0]
+    assert all(v.limit == 3 and 1 <= v.reset_after <= 60 for v in verdicts)
+
+
+def test_local_windows_keep_keys_apart():
+    windows = LocalWindows()
+    item = parse("1/minute")
+    assert windows.hit(item, ("a",), 10.0).allowed
+    assert windows.hit(item, ("b",), 10.0).allowed
+    assert not windows.hit(item, ("a",), 11.0).allowed
+
+
+def test_local_windows_let_requests_through_again_as_the_window_slides():
+    windows = LocalWindows()
+    item = parse("2/minute")
+    start = 6000.0  # the start of a window
+    assert windows.hit(item, ("k",), start).allowed and windows.hit(item, ("k",), start + 1).allowed
+    assert not windows.hit(item, ("k",), start + 59).allowed
+    # Half-way through the next window, half of the previous window's hits still weigh.
+    assert windows.hit(item, ("k",), start + 90).allowed
+    assert not windows.hit(item, ("k",), start + 91).allowed
+    assert windows.hit(item, ("k",), start + 130).allowed  # two windows on: fresh
+
+
+def test_local_windows_forget_stale_counters():
+    windows = LocalWindows()
+    item = parse("5/second")
+    for n in range(100):
+        windows.hit(item, (f"client{n}",), 50.0)
+    windows.hit(item, ("late",), 60.0)  # ten seconds on: the sweep runs
+    assert len(windows._counts) == 1
