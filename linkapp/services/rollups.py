@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, distinct, func, select, update
+from sqlalchemy import delete, distinct, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.models.event import LinkEvent
@@ -151,21 +151,48 @@ async def breakdowns(db: AsyncSession, scope: Scope, start: datetime, end: datet
                 result[dimension][value] += int(bots or 0)
             elif dimension in result:
                 result[dimension][value] += int(clicks or 0) + (int(bots or 0) if include_bots else 0)
-    columns = [column for column, _ in EDGE_COLUMNS.values()]
     for edge_start, edge_end in parts.edges:
-        query = (
-            select(*columns, LinkEvent.is_bot, LinkEvent.bot_reason, func.count())
-            .where(scope.event_filter(), LinkEvent.clicked_at >= edge_start, LinkEvent.clicked_at < edge_end)
-            .group_by(*columns, LinkEvent.is_bot, LinkEvent.bot_reason)
-        )
-        for *values, is_bot, reason, count in (await db.execute(query)).all():
-            if is_bot:
-                result["bot_reason"][reason or "bot"] += count
-                if not include_bots:
-                    continue
-            for (name, (_, missing)), value in zip(EDGE_COLUMNS.items(), values, strict=True):
-                result[name][value or missing] += count
+        where = (scope.event_filter(), LinkEvent.clicked_at >= edge_start, LinkEvent.clicked_at < edge_end)
+        if db.bind.dialect.name == "postgresql":
+            await _edge_breakdowns_grouping_sets(db, where, result, include_bots)
+        else:
+            await _edge_breakdowns_grouped(db, where, result, include_bots)
     return result
+
+
+async def _edge_breakdowns_grouped(db: AsyncSession, where: tuple, result: dict[str, Counter], include_bots: bool) -> None:
+    columns = [column for column, _ in EDGE_COLUMNS.values()]
+    query = select(*columns, LinkEvent.is_bot, LinkEvent.bot_reason, func.count()).where(*where).group_by(*columns, LinkEvent.is_bot, LinkEvent.bot_reason)
+    for *values, is_bot, reason, count in (await db.execute(query)).all():
+        if is_bot:
+            result["bot_reason"][reason or "bot"] += count
+            if not include_bots:
+                continue
+        for (name, (_, missing)), value in zip(EDGE_COLUMNS.items(), values, strict=True):
+            result[name][value or missing] += count
+
+
+async def _edge_breakdowns_grouping_sets(db: AsyncSession, where: tuple, result: dict[str, Counter], include_bots: bool) -> None:
+    """One scan for every breakdown (GROUPING SETS): grouping by all columns at once made
+    PostgreSQL sort tens of thousands of groups for a busy owner's edge days."""
+    columns = [column for column, _ in EDGE_COLUMNS.values()] + [LinkEvent.bot_reason]
+    names = [*EDGE_COLUMNS, "bot_reason"]
+    sets = [tuple_(column, LinkEvent.is_bot) for column in columns]
+    query = (
+        select(*columns, LinkEvent.is_bot, *(func.grouping(column) for column in columns), func.count())
+        .where(*where)
+        .group_by(func.grouping_sets(*sets))
+    )
+    width = len(columns)
+    for row in (await db.execute(query)).all():
+        values, is_bot, flags, count = row[:width], row[width], row[width + 1 : 2 * width + 1], row[-1]
+        which = list(flags).index(0)  # the one breakdown this row counts
+        name, value = names[which], values[which]
+        if name == "bot_reason":
+            if is_bot:
+                result[name][value or "bot"] += count
+        elif include_bots or not is_bot:
+            result[name][value or EDGE_COLUMNS[name][1]] += count
 
 
 async def all_time_clicks(db: AsyncSession, link_ids: list[int]) -> dict[int, int]:
