@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,9 +109,30 @@ async def _upsert(db: AsyncSession, model, keys: list[str], rows: list[dict], co
         return
     rows.sort(key=lambda row: tuple(row[key] for key in keys))  # one lock order: no deadlocks
     table = model.__table__
+    if db.bind.dialect.name == "postgresql":
+        await _upsert_unnest(db, table, keys, rows, counters)
+        return
     statement = _insert(db, table)
     statement = statement.on_conflict_do_update(index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in counters})
     await db.execute(statement, rows)
+
+
+PG_ARRAY_TYPES = {"scope": "varchar[]", "scope_id": "int[]", "bucket": "bigint[]", "day": "date[]", "dimension": "varchar[]", "value": "varchar[]"}
+
+
+async def _upsert_unnest(db: AsyncSession, table, keys: list[str], rows: list[dict], counters: list[str]) -> None:
+    """PostgreSQL: the whole batch as one statement over arrays, instead of a statement per row."""
+    columns = [*keys, *counters]
+    arrays = {f"a{n}": [row[column] for row in rows] for n, column in enumerate(columns)}
+    casts = ", ".join(f"CAST(:a{n} AS {PG_ARRAY_TYPES.get(column, 'int[]')})" for n, column in enumerate(columns))
+    updates = ", ".join(f"{name} = {table.name}.{name} + EXCLUDED.{name}" for name in counters)
+    await db.execute(
+        text(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({casts}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        ),
+        arrays,
+    )
 
 
 async def _owners(db: AsyncSession, link_ids: set[int]) -> dict[int, int]:
