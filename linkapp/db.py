@@ -1,7 +1,9 @@
-"""The one async engine the app owns: states, API routes and the redirect all use it."""
+"""The async engines the app owns: states, API routes and the redirect share the app loop's;
+the click writer's thread has its own."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from linkapp.core.config import settings
 
-_engine: AsyncEngine | None = None
-_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+# One engine per event loop: the app's loop, and the click writer's own thread (see
+# services/store_thread.py). An engine's connections belong to the loop that opened them.
+_engines: dict[asyncio.AbstractEventLoop | None, tuple[AsyncEngine, async_sessionmaker[AsyncSession]]] = {}
+_url: str | None = None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -32,26 +36,48 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
 
 
+def _current() -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    entry = _engines.get(loop)
+    if entry is None:
+        engine = make_engine(_url or settings.async_database_url)
+        entry = _engines[loop] = (engine, async_sessionmaker(engine, expire_on_commit=False))
+    return entry
+
+
 def get_engine() -> AsyncEngine:
-    global _engine, _sessionmaker
-    if _engine is None:
-        _engine = make_engine(settings.async_database_url)
-        _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
-    return _engine
+    """This event loop's engine."""
+    return _current()[0]
+
+
+async def dispose_current() -> None:
+    """Close this event loop's connections (at shutdown)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    entry = _engines.pop(loop, None)
+    if entry is not None:
+        await entry[0].dispose()
 
 
 async def configure(url: str) -> None:
     """Point the app at another database (tests run the suite against several)."""
-    global _engine, _sessionmaker
-    if _engine is not None:
-        await _engine.dispose()
-    _engine = make_engine(url)
-    _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
+    global _url
+    _url = url
+    current = asyncio.get_running_loop()
+    for loop, (engine, _) in list(_engines.items()):
+        if loop is current:
+            await engine.dispose()
+        elif loop is not None and loop.is_running():
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(engine.dispose(), loop))
+    _engines.clear()
 
 
 @asynccontextmanager
 async def session() -> AsyncIterator[AsyncSession]:
-    get_engine()
-    assert _sessionmaker is not None
-    async with _sessionmaker() as db:
+    async with _current()[1]() as db:
         yield db

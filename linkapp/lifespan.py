@@ -7,6 +7,7 @@ import logging
 
 from linkapp import db as database
 from linkapp.services.clicks import recorder
+from linkapp.services.store_thread import store_thread
 
 log = logging.getLogger(__name__)
 
@@ -22,5 +23,6 @@ async def click_writer():
         try:
             await recorder.stop()
         finally:
-            await database.get_engine().dispose()
+            await store_thread.close()
+            await database.dispose_current()
         log.info("click writer stopped; %d clicks written", recorder.written)

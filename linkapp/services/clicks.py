@@ -23,6 +23,7 @@ from linkapp.models.click import Click
 from linkapp.services import click_store, metrics, spool
 from linkapp.services.click_stream import ClickStream
 from linkapp.services.live import feed
+from linkapp.services.store_thread import store_thread
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +283,7 @@ class ClickRecorder:
 
 async def write_clicks(batch: list[Click]) -> int:
     """Store a batch: events and rollups in one transaction (see click_store); returns how many were new."""
-    stored = await click_store.store(batch)
+    stored = await store_thread.run(click_store.store(batch))
     metrics.clicks_stored.inc(stored)
     feed.publish()  # open dashboards refresh, replayed clicks included
     return stored
