@@ -23,12 +23,10 @@ from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup, VisitorSalt
 from linkapp.services.enrich import BurstDetector, enrich
+from linkapp.services.rollups import BUCKET_SECONDS, EDGE_COLUMNS
 
-BUCKET_SECONDS = 900
-UNKNOWN = "unknown"
 # Salts of today and yesterday stay (clicks can arrive late); older ones are deleted.
 SALT_DAYS = 1
-DIRECT = "direct"
 _salts: dict[date, str] = {}
 # One detector for the process: bursts are seen across batches. The limit is high on purpose:
 # an office behind one address with one browser version looks like a single visitor.
@@ -70,13 +68,9 @@ def reset() -> None:
 
 
 def dimension_values(row: dict) -> Iterable[tuple[str, str]]:
-    """The breakdowns one stored click counts in."""
-    yield "source", row["source"] or DIRECT
-    yield "referrer", row["referrer_host"] or DIRECT
-    yield "device", row["device"] or UNKNOWN
-    yield "browser", row["browser"] or UNKNOWN
-    yield "os", row["os"] or UNKNOWN
-    yield "country", row["country"] or UNKNOWN
+    """The breakdowns one stored click counts in, named as the edge-day queries name them."""
+    for name, (column, missing) in EDGE_COLUMNS.items():
+        yield name, row[column.key] or missing
     if row["is_bot"]:
         yield "bot_reason", row["bot_reason"] or "bot"
 
