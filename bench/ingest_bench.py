@@ -166,25 +166,28 @@ async def copy_rows(rows: list[dict]) -> None:
 
 
 class StageTimer:
-    """Wraps click_store's steps (looked up as module globals at call time) to time each."""
+    """Wraps store's steps (module functions looked up at call time) to time each."""
 
-    STAGES = ("enrich", "_insert_events", "add_to_rollups")
+    STAGES = (("click_store", "enrich"), ("click_store", "_insert_events"), ("rollup_writes", "count_events"))
 
     def __init__(self) -> None:
-        from linkapp.services import click_store
+        import importlib
 
-        self.module = click_store
         self.seconds: dict[str, float] = defaultdict(float)
-        self.originals = {name: getattr(click_store, name) for name in self.STAGES if hasattr(click_store, name)}
+        self.originals = {}
+        for module_name, name in self.STAGES:
+            module = importlib.import_module(f"linkapp.services.{module_name}")
+            if hasattr(module, name):
+                self.originals[(module, name)] = getattr(module, name)
 
     def __enter__(self) -> Self:
-        for name, original in self.originals.items():
-            setattr(self.module, name, self._wrap(name, original))
+        for (module, name), original in self.originals.items():
+            setattr(module, name, self._wrap(name, original))
         return self
 
     def __exit__(self, *exc) -> None:
-        for name, original in self.originals.items():
-            setattr(self.module, name, original)
+        for (module, name), original in self.originals.items():
+            setattr(module, name, original)
 
     def _wrap(self, name, original):
         if asyncio.iscoroutinefunction(original):

@@ -1,0 +1,155 @@
+"""Counting stored events into the rollups, in SQL: the writer after each batch, the rebuild per chunk.
+
+The database groups the new events itself (one INSERT ... SELECT ... GROUP BY ... ON CONFLICT
+per table), so a batch costs a handful of statements whatever its size, and the rule of what
+counts where is written once, here, for the writer, the rebuild and the benchmark's bulk load.
+Rows are upserted in key order, so concurrent writers lock them in the same order (no deadlocks).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import BigInteger, Integer, case, cast, func, literal, select, text, true, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkapp.models.event import LinkEvent
+from linkapp.models.link import Link
+from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
+from linkapp.services.rollups import BUCKET_SECONDS, EDGE_COLUMNS
+
+# The rollup tables' value column is this wide.
+MAX_VALUE = 255
+
+
+def _insert(db: AsyncSession, table):
+    return (sqlite_insert if db.bind.dialect.name == "sqlite" else pg_insert)(table)
+
+
+def _day(dialect: str, at):
+    """The UTC day of a stored time (PostgreSQL keeps timestamptz, SQLite naive UTC text)."""
+    return func.date(func.timezone("UTC", at)) if dialect == "postgresql" else func.date(at)
+
+
+def _bucket(dialect: str, at):
+    if dialect == "postgresql":
+        return cast(func.floor(func.extract("epoch", at) / BUCKET_SECONDS), BigInteger)
+    return cast(func.strftime("%s", at), Integer) / BUCKET_SECONDS
+
+
+def _scoped(dialect: str, where):
+    """The matching events once per scope they count in: their link's and its owner's.
+
+    A deleted link's late clicks match no link, so they are stored but counted nowhere."""
+    events = LinkEvent.__table__
+    columns = (
+        _day(dialect, events.c.clicked_at).label("day"),
+        _bucket(dialect, events.c.clicked_at).label("bucket"),
+        events.c.is_bot,
+        events.c.visitor_id,
+        events.c.bot_reason,
+        *(column.label(name) for name, (column, _) in EDGE_COLUMNS.items()),
+    )
+    joined = events.join(Link.__table__, Link.__table__.c.id == events.c.link_id)
+    per_scope = [
+        select(literal(scope).label("scope"), key.label("scope_id"), *columns).select_from(joined).where(where)
+        for scope, key in ((LINK_SCOPE, events.c.link_id), (OWNER_SCOPE, Link.__table__.c.owner_id))
+    ]
+    return union_all(*per_scope).subquery("scoped")
+
+
+def _counts(scoped):
+    humans = func.count(case((scoped.c.is_bot == literal(False), 1)))
+    bots = func.count(case((scoped.c.is_bot == literal(True), 1)))
+    return humans, bots
+
+
+def _dimension_rows(scoped):
+    """(scope, scope_id, day, dimension, value, is_bot) for every breakdown an event counts in:
+    an empty value counts as missing ("direct", "unknown"); bots also count by reason."""
+    names = union_all(*(select(literal(name).label("dimension")) for name in (*EDGE_COLUMNS, "bot_reason"))).subquery("names")
+    value = case(
+        *((names.c.dimension == name, func.coalesce(func.nullif(scoped.c[name], ""), missing)) for name, (_, missing) in EDGE_COLUMNS.items()),
+        else_=case((scoped.c.is_bot == literal(True), func.coalesce(func.nullif(scoped.c.bot_reason, ""), "bot"))),
+    )
+    rows = select(
+        scoped.c.scope, scoped.c.scope_id, scoped.c.day, names.c.dimension, func.substr(value, 1, MAX_VALUE).label("value"), scoped.c.is_bot
+    ).select_from(scoped.join(names, true()))
+    return rows.subquery("dims")
+
+
+async def count_events(db: AsyncSession, where) -> None:
+    """Add the events matching `where` (not counted before) to every rollup they belong to.
+
+    Args:
+        db: The session of the transaction that stored them.
+        where: A condition on link_events, e.g. the ids just inserted.
+    """
+    dialect = db.bind.dialect.name
+    scoped = _scoped(dialect, where)
+    humans, bots = _counts(scoped)
+
+    # Visitors first: how many of each day's are new decides what rollup_days.visitors gains.
+    visitor = DayVisitor.__table__
+    seen = (
+        select(scoped.c.scope, scoped.c.scope_id, scoped.c.day, scoped.c.visitor_id)
+        .where(scoped.c.is_bot == literal(False), scoped.c.visitor_id != "")
+        .distinct()
+        .order_by(scoped.c.scope, scoped.c.scope_id, scoped.c.day, scoped.c.visitor_id)
+    )
+    statement = (
+        _insert(db, visitor)
+        .from_select(["scope", "scope_id", "day", "visitor_id"], seen)
+        .on_conflict_do_nothing()
+        .returning(visitor.c.scope, visitor.c.scope_id, visitor.c.day)
+    )
+    new_visitors = Counter((await db.execute(statement)).all())
+
+    await _add(db, QuarterHourRollup.__table__, ["scope", "scope_id", "bucket"], scoped, (humans, bots))
+    day_keys = ["scope", "scope_id", "day"]
+    await _add(db, DayRollup.__table__, day_keys, scoped, (humans, bots))
+    if new_visitors:
+        await _add_visitors(db, new_visitors)
+    dims = _dimension_rows(scoped)
+    dim_humans, dim_bots = _counts(dims)
+    await _add(
+        db, DimensionRollup.__table__, ["scope", "scope_id", "day", "dimension", "value"], dims, (dim_humans, dim_bots), where=dims.c.value.is_not(None)
+    )
+
+
+async def _add(db: AsyncSession, table, keys: list[str], source, counts: tuple, where=None) -> None:
+    """INSERT the grouped counts, or add them to the rows already there."""
+    key_columns = [source.c[key] for key in keys]
+    grouped = select(*key_columns, *counts).group_by(*key_columns).order_by(*key_columns)
+    if where is not None:
+        grouped = grouped.where(where)
+    statement = _insert(db, table).from_select([*keys, "clicks", "bots"], grouped)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in ("clicks", "bots")}
+    )
+    await db.execute(statement)
+
+
+async def _add_visitors(db: AsyncSession, new_visitors: Counter) -> None:
+    table = DayRollup.__table__
+    rows = sorted(new_visitors.items())
+    if db.bind.dialect.name == "postgresql":  # one statement over arrays, not one per row
+        await db.execute(
+            text(
+                "INSERT INTO rollup_days (scope, scope_id, day, visitors) "
+                "SELECT * FROM unnest(CAST(:scopes AS varchar[]), CAST(:keys AS int[]), CAST(:days AS date[]), CAST(:counts AS int[])) "
+                "ON CONFLICT (scope, scope_id, day) DO UPDATE SET visitors = rollup_days.visitors + EXCLUDED.visitors"
+            ),
+            {
+                "scopes": [scope for (scope, _, _), _ in rows],
+                "keys": [key for (_, key, _), _ in rows],
+                "days": [day for (_, _, day), _ in rows],
+                "counts": [count for _, count in rows],
+            },
+        )
+        return
+    statement = _insert(db, table)
+    statement = statement.on_conflict_do_update(index_elements=["scope", "scope_id", "day"], set_={"visitors": table.c.visitors + statement.excluded.visitors})
+    await db.execute(statement, [{"scope": scope, "scope_id": key, "day": day, "visitors": count} for (scope, key, day), count in rows])
