@@ -21,6 +21,8 @@ from linkapp.services import bots, devices, geo
 MAX_HOST = 255
 _HOST_RE = re.compile(r"[\w.-]+|[0-9a-f:.]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Longer referrers (unique query strings) are parsed every time: the cache must stay small.
+MAX_CACHED_REFERRER = 256
 
 
 def _parse_ip(address: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -85,6 +87,12 @@ def referrer_host(referrer: str | None) -> str | None:
     """
     if not referrer:
         return None
+    if len(referrer) <= MAX_CACHED_REFERRER:  # the same few pages come up again and again
+        return _cached_referrer_host(referrer, settings.host_netloc)
+    return _referrer_host(referrer, settings.host_netloc)
+
+
+def _referrer_host(referrer: str, own_netloc: str) -> str | None:
     try:
         parts = urlsplit(referrer.strip())
         port = parts.port
@@ -95,9 +103,12 @@ def referrer_host(referrer: str | None) -> str | None:
     if scheme not in _DEFAULT_PORTS or not host or not _HOST_RE.fullmatch(host):
         return None
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    if _without_www(netloc) == _without_www(settings.host_netloc):
+    if _without_www(netloc) == _without_www(own_netloc):
         return None
     return _without_www(host)[:MAX_HOST]
+
+
+_cached_referrer_host = lru_cache(maxsize=8192)(_referrer_host)
 
 
 class BurstDetector:
