@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import BigInteger, Integer, case, cast, func, literal, select, text, true, union_all
+from sqlalchemy import BigInteger, Integer, String, case, cast, func, literal, select, text, true, union_all
+from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,17 +67,21 @@ def _counts(scoped):
     return humans, bots
 
 
-def _dimension_rows(scoped):
+def _dimension_rows(dialect: str, scoped):
     """(scope, scope_id, day, dimension, value, is_bot) for every breakdown an event counts in:
     an empty value counts as missing ("direct", "unknown"); bots also count by reason."""
-    names = union_all(*(select(literal(name).label("dimension")) for name in (*EDGE_COLUMNS, "bot_reason"))).subquery("names")
-    value = case(
-        *((names.c.dimension == name, func.coalesce(func.nullif(scoped.c[name], ""), missing)) for name, (_, missing) in EDGE_COLUMNS.items()),
-        else_=case((scoped.c.is_bot == literal(True), func.coalesce(func.nullif(scoped.c.bot_reason, ""), "bot"))),
-    )
-    rows = select(
-        scoped.c.scope, scoped.c.scope_id, scoped.c.day, names.c.dimension, func.substr(value, 1, MAX_VALUE).label("value"), scoped.c.is_bot
-    ).select_from(scoped.join(names, true()))
+    values = {name: func.coalesce(func.nullif(scoped.c[name], ""), missing) for name, (_, missing) in EDGE_COLUMNS.items()}
+    values["bot_reason"] = case((scoped.c.is_bot == literal(True), func.coalesce(func.nullif(scoped.c.bot_reason, ""), "bot")))
+    keys = (scoped.c.scope, scoped.c.scope_id, scoped.c.day)
+    if dialect == "postgresql":
+        # Two arrays unnested side by side: one row per breakdown, no CASE per row and name.
+        dimension = func.unnest(pg_array([literal(name) for name in values]))
+        value = func.unnest(pg_array([cast(expression, String) for expression in values.values()]))
+        rows = select(*keys, dimension.label("dimension"), func.substr(value, 1, MAX_VALUE).label("value"), scoped.c.is_bot)
+        return rows.subquery("dims")
+    names = union_all(*(select(literal(name).label("dimension")) for name in values)).subquery("names")
+    value = case(*((names.c.dimension == name, expression) for name, expression in values.items()))
+    rows = select(*keys, names.c.dimension, func.substr(value, 1, MAX_VALUE).label("value"), scoped.c.is_bot).select_from(scoped.join(names, true()))
     return rows.subquery("dims")
 
 
@@ -88,17 +93,15 @@ async def count_events(db: AsyncSession, where) -> None:
         where: A condition on link_events, e.g. the ids just inserted.
     """
     dialect = db.bind.dialect.name
+    if dialect == "postgresql":  # group in memory: the default 4 MB made a 5,000-click batch sort on disk
+        await db.execute(text("SET LOCAL work_mem = '64MB'"))
     scoped = _scoped(dialect, where)
     humans, bots = _counts(scoped)
 
     # Visitors first: how many of each day's are new decides what rollup_days.visitors gains.
     visitor = DayVisitor.__table__
-    seen = (
-        select(scoped.c.scope, scoped.c.scope_id, scoped.c.day, scoped.c.visitor_id)
-        .where(scoped.c.is_bot == literal(False), scoped.c.visitor_id != "")
-        .distinct()
-        .order_by(scoped.c.scope, scoped.c.scope_id, scoped.c.day, scoped.c.visitor_id)
-    )
+    visitor_keys = _sort_keys(dialect, [scoped.c.scope, scoped.c.scope_id, scoped.c.day, scoped.c.visitor_id])
+    seen = select(*visitor_keys).where(scoped.c.is_bot == literal(False), scoped.c.visitor_id != "").distinct().order_by(*visitor_keys)
     statement = (
         _insert(db, visitor)
         .from_select(["scope", "scope_id", "day", "visitor_id"], seen)
@@ -112,16 +115,24 @@ async def count_events(db: AsyncSession, where) -> None:
     await _add(db, DayRollup.__table__, day_keys, scoped, (humans, bots))
     if new_visitors:
         await _add_visitors(db, new_visitors)
-    dims = _dimension_rows(scoped)
+    dims = _dimension_rows(dialect, scoped)
     dim_humans, dim_bots = _counts(dims)
     await _add(
         db, DimensionRollup.__table__, ["scope", "scope_id", "day", "dimension", "value"], dims, (dim_humans, dim_bots), where=dims.c.value.is_not(None)
     )
 
 
+def _sort_keys(dialect: str, columns: list) -> list:
+    """Keys to group and order by. On PostgreSQL, text compares bytewise ("C"): any fixed order
+    serves to lock rows in the same order, and the database's locale order sorted 3x slower."""
+    if dialect != "postgresql":
+        return columns
+    return [column.collate("C").label(column.key) if isinstance(column.type, String) else column for column in columns]
+
+
 async def _add(db: AsyncSession, table, keys: list[str], source, counts: tuple, where=None) -> None:
     """INSERT the grouped counts, or add them to the rows already there."""
-    key_columns = [source.c[key] for key in keys]
+    key_columns = _sort_keys(db.bind.dialect.name, [source.c[key] for key in keys])
     grouped = select(*key_columns, *counts).group_by(*key_columns).order_by(*key_columns)
     if where is not None:
         grouped = grouped.where(where)
