@@ -7,7 +7,6 @@ named for this run only, deleted afterwards.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from datetime import UTC, datetime
@@ -25,21 +24,14 @@ from linkapp.services import click_store, click_stream
 from linkapp.services.click_stream import ClickStream
 from linkapp.services.clicks import ClickRecorder
 from tests.factories import create_link, register
+from tests import redis_server
 from tests.live import free_port
+from tests.redis_server import REDIS_URL
 
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 
 
-def _redis_missing() -> str | None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        return f"no Redis answers at {REDIS_URL}: {exc.__class__.__name__}"
-    return None
-
-
-pytestmark = pytest.mark.skipif(bool(_redis_missing()), reason=_redis_missing() or "")
+pytestmark = pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")
 
 
 @pytest.fixture

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     # another instance takes them over.
     CLICK_STREAM: str = "linkapp:clicks"
     CLICK_CLAIM_IDLE: float = 60.0
+    # With REDIS_URL: where a changed link is announced, so every instance drops it from its cache.
+    LINK_CHANNEL: str = "linkapp:link-changed"
     FORWARD_QUERY_PARAMS: bool = False
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

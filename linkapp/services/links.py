@@ -18,7 +18,7 @@ from linkapp.core.errors import Conflict, NotFound, ValidationFailed
 from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
-from linkapp.services import redirects, rollups
+from linkapp.services import link_changes, rollups
 from linkapp.services.urls import host_of, normalize_url
 
 SLUG_RE = re.compile(r"[A-Za-z0-9_-]{3,64}")
@@ -119,7 +119,7 @@ async def _commit_link(db: AsyncSession, link: Link) -> None:
     except IntegrityError as exc:  # the slug was taken between the check and the write
         await db.rollback()
         raise Conflict(f"The short code “{link.slug}” is taken.") from exc
-    redirects.invalidate(link.id)
+    await link_changes.announce(link.id)
 
 
 async def create_link(*, db: AsyncSession, owner_id: int, link_in: LinkCreate) -> Link:
@@ -196,7 +196,7 @@ async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str) -> Non
     await rollups.remove_link(db, link.id, link.owner_id)
     await db.delete(link)
     await db.commit()
-    redirects.invalidate(link.id)
+    await link_changes.announce(link.id)
 
 
 async def list_links(
