@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     CLICK_CLAIM_IDLE: float = 60.0
     # With REDIS_URL: where a changed link is announced, so every instance drops it from its cache.
     LINK_CHANNEL: str = "linkapp:link-changed"
+    # With REDIS_URL: where each instance counts the clicks of links with max_clicks.
+    ALLOWANCE_KEY_PREFIX: str = "linkapp:allowance"
     FORWARD_QUERY_PARAMS: bool = False
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from functools import lru_cache
 from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
+from redis.exceptions import RedisError
 
 from linkapp.core.config import settings
 from linkapp.core.errors import RateLimited
@@ -69,6 +71,17 @@ class LocalWindows:
 
 _local = LocalWindows()
 _limiter: SlidingWindowCounterRateLimiter | None = None
+_warned_at = -math.inf
+WARN_EVERY = 60.0
+log = logging.getLogger(__name__)
+
+
+def _note_redis_away(exc: BaseException) -> None:
+    global _warned_at
+    now = time.monotonic()
+    if now - _warned_at >= WARN_EVERY:  # once a minute, not once a request
+        _warned_at = now
+        log.warning("rate limits counted in this process only: Redis unreachable (%s)", exc.__class__.__name__)
 
 
 def limiter() -> SlidingWindowCounterRateLimiter:
@@ -82,7 +95,9 @@ def limiter() -> SlidingWindowCounterRateLimiter:
 
 async def reset() -> None:
     """Forget every counter (tests)."""
+    global _warned_at
     _local.clear()
+    _warned_at = -math.inf
     if settings.REDIS_URL:
         await limiter().storage.reset()
 
@@ -93,12 +108,17 @@ def _item(spec: str) -> RateLimitItem:
 
 
 async def check(spec: str, *key: str) -> Verdict:
-    """Count one request against `spec` for `key`."""
+    """Count one request against `spec` for `key`; in this process alone while Redis is away
+    (a limit that cannot be shared is better than no service)."""
     item = _item(spec)
     if not settings.REDIS_URL:
         return _local.hit(item, key, time.time())
-    allowed = await limiter().hit(item, *key)
-    stats = await limiter().get_window_stats(item, *key)
+    try:
+        allowed = await limiter().hit(item, *key)
+        stats = await limiter().get_window_stats(item, *key)
+    except (RedisError, OSError) as exc:
+        _note_redis_away(exc)
+        return _local.hit(item, key, time.time())
     reset_after = max(1, math.ceil(stats.reset_time - time.time()))
     return Verdict(allowed=allowed, limit=item.amount, remaining=max(0, stats.remaining), reset_after=reset_after)
 

@@ -19,6 +19,7 @@ from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
 from linkapp.services import link_changes, rollups
+from linkapp.services.allowance import allowance
 from linkapp.services.urls import host_of, normalize_url
 
 SLUG_RE = re.compile(r"[A-Za-z0-9_-]{3,64}")
@@ -197,6 +198,7 @@ async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str) -> Non
     await db.delete(link)
     await db.commit()
     await link_changes.announce(link.id)
+    await allowance.discard(link.id)
 
 
 async def list_links(

@@ -15,8 +15,7 @@ from linkapp import db as database
 from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.link import Link
-from linkapp.services import rollups
-from linkapp.services.clicks import recorder
+from linkapp.services.allowance import allowance
 from linkapp.services.urls import to_uri
 
 NEGATIVE_TTL = 5.0
@@ -118,49 +117,7 @@ async def _load(code: str) -> Target | None:
     )
 
 
-class Allowance:
-    """Counted clicks per link with a `max_clicks`, kept in process so the limit is exact
-    although clicks are written in the background. Loaded from the database once per link;
-    every click this process counts after that goes through `take`."""
-
-    def __init__(self) -> None:
-        self._used: dict[int, int] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    def clear(self) -> None:
-        self._used.clear()
-        self._locks.clear()
-
-    def forget(self, link_id: int) -> None:
-        self._used.pop(link_id, None)
-
-    async def used(self, link_id: int) -> int:
-        if link_id not in self._used:
-            lock = self._locks.setdefault(link_id, asyncio.Lock())
-            async with lock:
-                if link_id not in self._used:
-                    # Clicks counted before the link had a limit may still sit in the queue:
-                    # the database only knows them all once they are written.
-                    await recorder.wait_written(link_id)
-                    self._used[link_id] = await _count_human_clicks(link_id)
-        return self._used[link_id]
-
-    async def take(self, link_id: int, limit: int) -> bool:
-        """Use one click of the allowance; False once `limit` clicks have been counted."""
-        if await self.used(link_id) >= limit:
-            return False
-        self._used[link_id] += 1
-        return True
-
-
-async def _count_human_clicks(link_id: int) -> int:
-    # The rollups are written in the same transaction as the events: exact, and one row a day.
-    async with database.session() as db:
-        return (await rollups.all_time_clicks(db, [link_id])).get(link_id, 0)
-
-
 cache = LinkCache()
-allowance = Allowance()
 
 
 def invalidate(link_id: int) -> None:

@@ -43,3 +43,18 @@ def test_local_windows_forget_stale_counters():
         windows.hit(item, (f"client{n}",), 50.0)
     windows.hit(item, ("late",), 60.0)  # ten seconds on: the sweep runs
     assert len(windows._counts) == 1
+
+
+async def test_limits_hold_in_process_while_redis_is_unreachable(monkeypatch, caplog):
+    from linkapp.core import ratelimit
+    from linkapp.core.config import settings
+
+    monkeypatch.setattr(settings, "REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(ratelimit, "_limiter", None)  # built for the unreachable server
+    monkeypatch.setattr(ratelimit, "_local", LocalWindows())
+    monkeypatch.setattr(ratelimit, "_warned_at", float("-inf"))  # an earlier warning may have been given
+
+    verdicts = [await ratelimit.check("2/minute", "203.0.113.9") for _ in range(3)]
+
+    assert [verdict.allowed for verdict in verdicts] == [True, True, False]
+    assert "counted in this process only" in caplog.text
