@@ -165,6 +165,22 @@ async def copy_rows(rows: list[dict]) -> None:
         await db.commit()
 
 
+async def rows_written() -> dict[str, int]:
+    """Rows inserted plus rows updated so far, per table (PostgreSQL's statistics)."""
+    from linkapp import db as database
+    from sqlalchemy import text
+
+    async with database.session() as db:
+        await db.execute(text("SELECT pg_stat_force_next_flush()"))
+        await db.commit()
+    await asyncio.sleep(0.1)
+    async with database.session() as db:
+        rows = await db.execute(text(
+            "SELECT relname, n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname LIKE 'rollup%' OR relname = 'link_events'"
+        ))
+        return {name: int(count) for name, count in rows.all()}
+
+
 class StageTimer:
     """Wraps store's steps (module functions looked up at call time) to time each."""
 
@@ -244,11 +260,13 @@ async def run_database(label: str, async_url: str, args: argparse.Namespace, bat
 
     # Where store's time goes: the same kind of batches again, each stage timed.
     profile = make_batches(link_ids, max(3, batches // 4), args.batch_size, seed=12)
+    rows_before = await rows_written() if postgres else {}
     with StageTimer() as stages:
         started = time.perf_counter()
         for batch in profile:
             await click_store.store(batch)
         whole = time.perf_counter() - started
+    rows_after = await rows_written() if postgres else {}
     per_batch = lambda seconds: ms(seconds / len(profile))
     rest = whole - sum(stages.seconds.values())
     breakdown = [
@@ -256,6 +274,13 @@ async def run_database(label: str, async_url: str, args: argparse.Namespace, bat
         + ", ".join(f"{name.strip('_')} {per_batch(seconds)}" for name, seconds in stages.seconds.items())
         + f", salts/session/commit {per_batch(rest)}"
     ]
+    if postgres:
+        clicks = sum(len(batch) for batch in profile)
+        per_click = {table: (rows_after.get(table, 0) - rows_before.get(table, 0)) / clicks for table in rows_after}
+        breakdown.append(
+            f"{label}: rows inserted or updated per click: {sum(per_click.values()):.1f} = "
+            + ", ".join(f"{table} {count:.2f}" for table, count in sorted(per_click.items(), key=lambda item: -item[1]))
+        )
     target = f"{TARGET:,}/s" if postgres else "-"
     met = ("ok" if store_rate >= TARGET else "MISS") if postgres else "-"
     copy_rate = f"{clicks_timed / sum(copy_times):,.0f}" if postgres else "-"
