@@ -15,6 +15,9 @@ MAX_USER_AGENT = 1024
 
 
 def _clip(value: str | None, limit: int) -> str | None:
+    # PostgreSQL text cannot hold NUL: one "?utm_source=%00" would fail every retry of its batch.
+    if value and "\x00" in value:
+        value = value.replace("\x00", "")
     return value[:limit] if value else None
 
 

@@ -185,6 +185,18 @@ async def test_redirect_max_clicks_set_later_counts_unwritten_clicks(client, mon
     assert await counted_clicks(client, user, link) == 4
 
 
+async def test_redirect_records_clicks_whose_query_holds_nul_bytes(client):
+    user = await register(client)
+    link = await create_link(client, user)
+    assert (await visit(client, link, query="utm_source=news%00letter&utm_campaign=%00")).status_code == 302
+    assert (await visit(client, link, query="utm_source=after")).status_code == 302
+
+    # A NUL used to fail its whole batch on PostgreSQL, again at every retry, holding up every click after it.
+    events = await asyncio.wait_for(stored_events(link), 10)
+
+    assert sorted(event.source for event in events) == ["after", "newsletter"]
+
+
 async def test_redirect_records_query_and_utm_source_without_forwarding(client):
     user = await register(client)
     link = await create_link(client, user, url="https://example.com/page?ref=1")
