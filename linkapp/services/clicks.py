@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import click_store, metrics, spool
+from linkapp.services import click_store, metrics, rejects, spool
 from linkapp.services.click_stream import ClickStream
 from linkapp.services.live import feed
 from linkapp.services.store_thread import store_thread
@@ -281,9 +281,19 @@ class ClickRecorder:
             await self._spill(clicks, at_stop=True)
 
 
+async def _store(batch: list[Click]) -> int:
+    return await store_thread.run(click_store.store(batch))
+
+
 async def write_clicks(batch: list[Click]) -> int:
-    """Store a batch: events and rollups in one transaction (see click_store); returns how many were new."""
-    stored = await store_thread.run(click_store.store(batch))
+    """Store a batch: events and rollups in one transaction (see click_store); returns how many were new.
+    Clicks the database refuses as data are set aside (see rejects), so they cannot hold up the rest."""
+    try:
+        stored = await _store(batch)
+    except Exception as exc:
+        if not rejects.refused(exc):
+            raise
+        stored = await rejects.store_around(batch, _store, exc)
     metrics.clicks_stored.inc(stored)
     feed.publish()  # open dashboards refresh, replayed clicks included
     return stored

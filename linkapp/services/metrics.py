@@ -27,6 +27,9 @@ click_store_failures = Counter(
 clicks_spooled = Counter(
     "linkapp_clicks_spooled", "Clicks written to the local spool file because the database was unreachable.", registry=registry
 )
+clicks_rejected = Counter(
+    "linkapp_clicks_rejected", "Clicks the database refused as data (kept in SPOOL_DIR/rejected, not retried).", registry=registry
+)
 clicks_replayed = Counter("linkapp_clicks_replayed", "Clicks read back from the spool and stored.", registry=registry)
 redirects = Counter("linkapp_redirects", "Short-link requests answered, by HTTP status.", ["status"], registry=registry)
 

@@ -244,8 +244,8 @@ class Spooler:
             self._on_replayed(humans)
 
 
-def log_lost(clicks: list[Click]) -> None:
+def log_lost(clicks: list[Click], when: str = "at shutdown") -> None:
     """Last resort when not even the spool can be written: the clicks go to the log, as JSON lines."""
-    log.error("could not spool %d clicks at shutdown; they follow as JSON lines", len(clicks))
+    log.error("could not spool %d clicks %s; they follow as JSON lines", len(clicks), when)
     for click in clicks:
         log.error("unstored click: %s", json.dumps(click.to_dict(), separators=(",", ":")))
