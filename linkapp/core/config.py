@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     HASHID_MIN_LENGTH: int = 6
     REDIRECT_STATUS_CODE: int = 302
     GEMINI_API_KEY: str | None = None
+    # When set, GET /metrics wants it as a Bearer token (scrapers can send one).
+    METRICS_TOKEN: str | None = None
     GEMINI_MODEL: str = "gemini-2.5-flash"
     # For proxies and for the tests' local fake of Gemini's REST API.
     GEMINI_BASE_URL: str | None = None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from prometheus_client.parser import text_string_to_metric_families
 
 from linkapp.core import ids
+from linkapp.core.config import settings
 from linkapp.models.click import Click
 from linkapp.services import metrics
 from linkapp.services.clicks import ClickRecorder
@@ -34,6 +35,17 @@ async def test_metrics_answers_prometheus_text(client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert NAMES <= {family.name for family in text_string_to_metric_families(response.text)}
+
+
+async def test_metrics_with_a_token_set_want_it(client, monkeypatch):
+    monkeypatch.setattr(settings, "METRICS_TOKEN", "scrape-secret")
+
+    refused = [await client.get("/metrics"), await client.get("/metrics", headers={"Authorization": "Bearer wrong"})]
+    allowed = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+
+    assert [response.status_code for response in refused] == [401, 401]
+    assert refused[0].headers["content-type"] == "application/problem+json"
+    assert allowed.status_code == 200 and "linkapp_redirects" in allowed.text
 
 
 async def test_redirect_counts_answers_by_status(client):

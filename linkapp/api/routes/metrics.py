@@ -1,16 +1,24 @@
-"""/metrics: Prometheus text format, for scrapers."""
+"""/metrics: Prometheus text format, for scrapers (with METRICS_TOKEN set, only those holding it)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import hmac
 
+from fastapi import APIRouter, Request, Response
+
+from linkapp.core.config import settings
+from linkapp.core.errors import NotAuthenticated
 from linkapp.services import metrics
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/metrics", include_in_schema=False)
-async def prometheus_metrics() -> Response:
+async def prometheus_metrics(request: Request) -> Response:
     """The app's metrics in Prometheus text format."""
+    if settings.METRICS_TOKEN:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), settings.METRICS_TOKEN.encode()):
+            raise NotAuthenticated("Metrics need the METRICS_TOKEN as a Bearer token.")
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
