@@ -138,16 +138,20 @@ async def plain_insert(rows: list[dict]) -> None:
     async with database.session() as db:
         sqlite = db.bind.dialect.name == "sqlite"
         mark = "?" if sqlite else "%s"
-        values = ", ".join(["(" + ", ".join([mark] * len(columns)) + ")"] * len(rows))
-        params = []
-        for row in rows:
-            for column in columns:
-                value = row[column]
-                if sqlite and isinstance(value, datetime):  # stored as UTCDateTime stores it there
-                    value = value.astimezone(UTC).replace(tzinfo=None)
-                params.append(value)
         conn = await db.connection()
-        await conn.exec_driver_sql(f"INSERT INTO link_events ({', '.join(columns)}) VALUES {values}", tuple(params))
+        # PostgreSQL takes at most 65,535 parameters a statement: big batches go in several.
+        chunk = 65_535 // len(columns)
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            values = ", ".join(["(" + ", ".join([mark] * len(columns)) + ")"] * len(part))
+            params = []
+            for row in part:
+                for column in columns:
+                    value = row[column]
+                    if sqlite and isinstance(value, datetime):  # stored as UTCDateTime stores it there
+                        value = value.astimezone(UTC).replace(tzinfo=None)
+                    params.append(value)
+            await conn.exec_driver_sql(f"INSERT INTO link_events ({', '.join(columns)}) VALUES {values}", tuple(params))
         await db.commit()
 
 
