@@ -104,21 +104,21 @@ class ShortLinks:
         metrics.count_redirect(target.status)
         # Recorded only now, after the response went out, and exactly once.
         params = parse_qs(query) if query else {}
-        # Shielded: a client that hangs up now must not cancel the recording of its click.
-        await asyncio.shield(recorder.record(
-            Click(
-                link_id=target.link_id,
-                clicked_at=now,
-                ip_address=ip or None,
-                user_agent=user_agent or None,
-                referrer=_header(scope, b"referer") or None,
-                source=params.get("utm_source", [None])[0],
-                utm_medium=params.get("utm_medium", [None])[0],
-                utm_campaign=params.get("utm_campaign", [None])[0],
-                method=method,
-                bot_reason=judged[0] if judged else reason,
-            )
-        ))
+        click = Click(
+            link_id=target.link_id,
+            clicked_at=now,
+            ip_address=ip or None,
+            user_agent=user_agent or None,
+            referrer=_header(scope, b"referer") or None,
+            source=params.get("utm_source", [None])[0],
+            utm_medium=params.get("utm_medium", [None])[0],
+            utm_campaign=params.get("utm_campaign", [None])[0],
+            method=method,
+            bot_reason=judged[0] if judged else reason,
+        )
+        if not recorder.record_nowait(click):
+            # Shielded: a client that hangs up now must not cancel the recording of its click.
+            await asyncio.shield(recorder.record(click))
 
 
 async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, method: str) -> None:

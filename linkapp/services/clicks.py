@@ -70,6 +70,17 @@ class ClickRecorder:
         """Clicks waiting: this process's queue plus, with Redis, the shared stream's backlog."""
         return self.queue.qsize() + (self._stream.backlog if self._stream else 0)
 
+    def record_nowait(self, click: Click) -> bool:
+        """Queue `click` at once if that needs no waiting (the in-process queue, with room);
+        False otherwise, and the caller awaits `record`. Spares the redirect a task per click."""
+        if self.queue.full() or self._closed() or self._stream_client() is not None:
+            return False
+        if not click.is_bot:
+            self._unwritten[click.link_id] = self._unwritten.get(click.link_id, 0) + 1
+        self.queue.put_nowait(click)
+        metrics.click_queue_depth.set(self.depth())
+        return True
+
     async def record(self, click: Click) -> None:
         """Queue `click` for storing; waits (never drops) while the queue is full."""
         stream = self._stream_client()
