@@ -31,11 +31,21 @@ PURPOSE_HEADERS = (b"sec-purpose", b"purpose", b"x-purpose", b"x-moz")
 GONE_BODY = b"This short link has expired or reached its click limit."
 
 
-def _header(scope: Scope, name: bytes) -> str:
+WANTED_HEADERS = frozenset((b"user-agent", b"x-forwarded-for", b"referer", *PURPOSE_HEADERS))
+
+
+def _headers(scope: Scope) -> dict[bytes, str]:
+    """The request headers the redirect reads, in one pass: the first line of each, except
+    X-Forwarded-For, whose lines are one list (RFC 9110 5.3): our proxy appends to the last."""
+    found: dict[bytes, str] = {}
     for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return ""
+        if key not in WANTED_HEADERS:
+            continue
+        if key not in found:
+            found[key] = value.decode("latin-1")
+        elif key == b"x-forwarded-for":
+            found[key] += ", " + value.decode("latin-1")
+    return found
 
 
 def _location(url: str, query: str) -> str:
@@ -62,8 +72,9 @@ class ShortLinks:
             return
         code = match.group(1)
         method = scope["method"]
-        user_agent = _header(scope, b"user-agent")
-        purpose = " ".join(_header(scope, name) for name in PURPOSE_HEADERS)
+        request_headers = _headers(scope)
+        user_agent = request_headers.get(b"user-agent", "")
+        purpose = " ".join(request_headers.get(name, "") for name in PURPOSE_HEADERS)
         # The request's own signs are free; the agent is judged here only when a click limit
         # depends on it, and otherwise by the writer, off the request path.
         reason = bots.request_reason(method, purpose)
@@ -75,7 +86,7 @@ class ShortLinks:
             return judged[0] is None
 
         peer = scope.get("client")
-        ip = client_ip(peer[0] if peer else None, _header(scope, b"x-forwarded-for"))
+        ip = client_ip(peer[0] if peer else None, request_headers.get(b"x-forwarded-for", ""))
         # Limited before the lookup, so that guessing codes costs the same as using them.
         verdict = await ratelimit.check(settings.RATE_LIMIT_REDIRECT, "redirect", ip)
         limit_headers = [(key.lower().encode(), value.encode()) for key, value in verdict.headers().items()]
@@ -109,7 +120,7 @@ class ShortLinks:
             clicked_at=now,
             ip_address=ip or None,
             user_agent=user_agent or None,
-            referrer=_header(scope, b"referer") or None,
+            referrer=request_headers.get(b"referer") or None,
             source=params.get("utm_source", [None])[0],
             utm_medium=params.get("utm_medium", [None])[0],
             utm_campaign=params.get("utm_campaign", [None])[0],

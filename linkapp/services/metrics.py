@@ -34,9 +34,15 @@ clicks_replayed = Counter("linkapp_clicks_replayed", "Clicks read back from the 
 redirects = Counter("linkapp_redirects", "Short-link requests answered, by HTTP status.", ["status"], registry=registry)
 
 
+_redirects_by_status: dict[int, object] = {}
+
+
 def count_redirect(status: int) -> None:
     """Count one short-link request answered with `status` (302, 404, 410, 429...)."""
-    redirects.labels(status=str(status)).inc()
+    child = _redirects_by_status.get(status)
+    if child is None:  # looking the labelled child up each time cost the redirect ~10 us
+        child = _redirects_by_status[status] = redirects.labels(status=str(status))
+    child.inc()
 
 
 def render() -> tuple[bytes, str]:

@@ -244,6 +244,18 @@ async def test_redirect_200_concurrent_clicks_counted_exactly_once(client, monke
         assert await db.scalar(select(func.count()).select_from(LinkEvent)) == 200
 
 
+async def test_redirect_believes_only_the_proxys_own_forwarded_for_line(client, monkeypatch):
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", ["127.0.0.1"])
+    user = await register(client)
+    link = await create_link(client, user)
+    # The client wrote its own X-Forwarded-For line; our proxy added another with the real address.
+    request = client.build_request("GET", short_path(link), headers=[("User-Agent", BROWSER), ("X-Forwarded-For", "1.1.1.1"), ("X-Forwarded-For", "198.51.100.23")])
+
+    assert (await client.send(request)).status_code == 302
+
+    assert [event.ip_address for event in await stored_events(link)] == ["198.51.100.0"]
+
+
 async def test_redirect_stores_bots_without_counting_them(client):
     user = await register(client)
     link = await create_link(client, user)
