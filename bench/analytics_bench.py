@@ -1,9 +1,9 @@
 """Analytics from rollups against the same figures counted from raw events, on PostgreSQL.
 
-Creates the database `linkapp_bench` (dropped at the end unless --keep), proves that the SQL
-used to build rollups in bulk equals what click_store writes, loads 1M clicks on one link and 10M
-clicks over 1,000 links of another owner across 90 days, then times for a 30-day range, in UTC
-and in a shifted zone:
+Creates the database `linkapp_bench` (or --database; dropped at the end unless --keep), proves
+that the SQL used to build rollups in bulk equals what click_store writes, loads 1M clicks on one
+link and 10M clicks over 1,000 links of another owner across 90 days, then times for a 30-day
+range, in UTC and in a shifted zone:
 
 * the app's `link_analytics` / `summary` (rollups, raw events only at a shifted range's edges),
 * the baseline: total, clicks per local day, clicks by source, unique visitors (and, for all
@@ -14,6 +14,10 @@ Both sides' figures are compared before timing. Runs are interleaved, medians co
     .venv/bin/python bench/analytics_bench.py --quick
     .venv/bin/python bench/analytics_bench.py --keep        # full size; keep the data
     .venv/bin/python bench/analytics_bench.py --reuse --explain
+    .venv/bin/python bench/analytics_bench.py --load-only --database linkapp_bench_full   # load now, measure later
+    .venv/bin/python bench/analytics_bench.py --reuse --database linkapp_bench_full
+
+`--reuse` first migrates the kept database to the latest revision, so new indexes are there.
 """
 
 from __future__ import annotations
@@ -44,9 +48,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=10, help="timed runs of each query (default 10, after 2 warm-ups)")
     parser.add_argument("--visitor-rows", action="store_true", help="also fill rollup_day_visitors (not read by analytics; slow)")
     parser.add_argument("--quick", action="store_true", help="small data (30k + 300k clicks, 100 links, 60 days), 5 runs: under a minute")
-    parser.add_argument("--keep", action="store_true", help=f"keep the database {DATABASE} afterwards")
-    parser.add_argument("--reuse", action="store_true", help=f"measure the data already in {DATABASE} (from --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="measure the data already in the database (from --keep), after migrating it to head")
     parser.add_argument("--explain", action="store_true", help="per statement timings of the rollup path and EXPLAIN ANALYZE of the slowest")
+    parser.add_argument("--database", default=DATABASE, help=f"the PostgreSQL database to create or reuse (default {DATABASE})")
+    parser.add_argument("--load-only", action="store_true", help="load (and keep) the data, measure nothing")
     args = parser.parse_args()
     if args.quick:
         args.hot_clicks, args.clicks, args.links, args.data_days, args.runs = 30_000, 300_000, 100, 60, 5
@@ -184,9 +190,14 @@ async def explain(db_factory, log: StatementLog, run) -> list[str]:
     lines = [f"    {seconds * 1000:7.1f} ms  {' '.join(statement.split())[:150]}" for seconds, statement, _ in entries[:6]]
     lines.append(f"    ({len(entries)} statements, {sum(entry[0] for entry in entries) * 1000:.1f} ms in the database driver)")
     _, statement, parameters = entries[0]
+    # The rollup path sets jit, work_mem ... (set_config) just before its edge statement: same here.
+    slowest = log.entries.index(entries[0])
+    before = log.entries[slowest - 1] if slowest else None
     async with db_factory() as db:
         conn = await db.connection()
-        plan = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)).all()
+        if before is not None and "set_config(" in before[1]:
+            await conn.exec_driver_sql(before[1], before[2])
+        plan = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, SETTINGS) " + statement, parameters)).all()
     lines += ["    EXPLAIN ANALYZE of the slowest:"] + [f"      {row[0]}" for row in plan]
     return lines
 
@@ -259,11 +270,14 @@ async def main() -> None:
     from linkapp import db as database
 
     print(f"analytics_bench: {_common.machine()}")
-    url = _common.pg_url(DATABASE)
+    url = _common.pg_url(args.database)
+    args.keep |= args.load_only
     try:
-        if not args.reuse:
+        if args.reuse:
+            _common.migrate(url)  # a kept database gains any later revision (indexes)
+        else:
             began = time.perf_counter()
-            url = _common.create_pg_database(DATABASE)
+            url = _common.create_pg_database(args.database)
             await database.configure(_common.async_url(url))
             same, lines = await analytics_data.check_rollups()
             print("SQL rollups against click_store.store (1,000 sample clicks, 2 links):")
@@ -273,12 +287,13 @@ async def main() -> None:
             print(f"Loading ({args.hot_clicks:,} + {args.clicks:,} clicks, {args.data_days} days):", flush=True)
             load(url, args)
             print(f"  loaded in {time.perf_counter() - began:.0f} s", flush=True)
-        await database.configure(_common.async_url(url))
-        await measure(url, args)
+        if not args.load_only:
+            await database.configure(_common.async_url(url))
+            await measure(url, args)
     finally:
         await database.get_engine().dispose()
         if not args.keep and not args.reuse:
-            _common.drop_pg_database(DATABASE)
+            _common.drop_pg_database(args.database)
 
 
 if __name__ == "__main__":

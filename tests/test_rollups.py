@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from linkapp.core import ids
 from linkapp.models.click import Click
@@ -42,20 +42,22 @@ def _traffic(rng: random.Random, link_ids: list[int], count: int) -> list[Click]
     return clicks
 
 
-def _expected(clicks: list[Click], link_ids: set[int], days: analytics.DayRange) -> dict:
+def _expected(clicks: list[Click], link_ids: set[int], days: analytics.DayRange, *, include_bots: bool = False) -> dict:
     """What the figures must say, computed from the generated clicks alone."""
     bot_agents = {agent for agent, bot in AGENTS if bot}
     inside = [c for c in clicks if c.link_id in link_ids and days.utc_start <= c.clicked_at < days.utc_end]
     humans = [c for c in inside if c.user_agent not in bot_agents]
-    per_day = Counter(c.clicked_at.astimezone(days.tz).date().isoformat() for c in humans)
+    counted = inside if include_bots else humans
+    per_day = Counter(c.clicked_at.astimezone(days.tz).date().isoformat() for c in counted)
     # Visitor ids change each UTC day: a visitor is (UTC day, address's /24 network owner, agent).
     visitors = {(c.clicked_at.astimezone(UTC).date(), c.ip_address, c.user_agent) for c in humans}
     return {
-        "total_clicks": len(humans),
+        "total_clicks": len(counted),
         "unique_visitors": len(visitors),
         "per_day": {day: n for day, n in per_day.items()},
-        "sources": Counter(c.source or "direct" for c in humans),
+        "sources": Counter(c.source or "direct" for c in counted),
         "bots": len(inside) - len(humans),
+        "per_link": Counter(c.link_id for c in counted),
     }
 
 
@@ -65,6 +67,9 @@ def _check(body: dict, expected: dict) -> None:
     assert {row["day"]: row["clicks"] for row in body["clicks_per_day"] if row["clicks"]} == expected["per_day"]
     assert {row["source"]: row["clicks"] for row in body["clicks_by_source"]} == dict(expected["sources"])
     assert sum(row["clicks"] for row in body["bots"]) == expected["bots"]
+    if "links" in body:
+        per_link = {ids.decode_link_id(row["id"]): row["total_clicks"] for row in body["links"] if row["total_clicks"]}
+        assert per_link == dict(expected["per_link"])
 
 
 @pytest.fixture
@@ -99,6 +104,76 @@ async def test_rollups_equal_raw_counts_after_random_traffic_and_retries(client,
     user, links, link_ids, clicks = traffic
     assert await db.scalar(select(func.count()).select_from(LinkEvent)) == len(clicks)
     await _assert_figures_match(client, db, user, links, link_ids, clicks)
+
+
+async def test_rollups_equal_raw_counts_in_half_hour_zones_and_across_dst(client, db, traffic):
+    """Asia/Kolkata is UTC+5:30; New York and Los Angeles move their clocks on 2026-03-08,
+    inside the range; Lord Howe's clocks move by half an hour (not in this range)."""
+    user, links, link_ids, clicks = traffic
+    zones = ("Asia/Kolkata", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham")
+    await _assert_figures_match(client, db, user, links, link_ids, clicks, zones=zones)
+    # A range that starts and ends inside the traffic, crossing the change of offset.
+    owner = ids.decode_user_id(user["id"])
+    for tz in ("America/New_York", "Asia/Kolkata"):
+        for start, end in ((date(2026, 3, 7), date(2026, 3, 9)), (date(2026, 3, 8), date(2026, 3, 8))):
+            days = analytics.day_range(start, end, tz)
+            _check(await analytics.summary(db=db, owner_id=owner, days=days), _expected(clicks, set(link_ids), days))
+
+
+async def test_rollups_equal_raw_counts_with_bots_included(client, db, traffic):
+    user, links, link_ids, clicks = traffic
+    owner = ids.decode_user_id(user["id"])
+    for tz in ("UTC", "America/New_York", "Asia/Kolkata"):
+        days = analytics.day_range(date(2026, 3, 2), date(2026, 3, 8), tz)
+        body = await analytics.summary(db=db, owner_id=owner, days=days, include_bots=True)
+        _check(body, _expected(clicks, set(link_ids), days, include_bots=True))
+        one = await analytics.link_analytics(db=db, owner_id=owner, public_id=links[0]["id"], days=days, include_bots=True)
+        _check(one, _expected(clicks, {link_ids[0]}, days, include_bots=True))
+
+
+async def test_reading_edges_leaves_the_transaction_settings_as_they_were(client, db, traffic):
+    """On PostgreSQL the edge statement runs with its own jit, work_mem and plan_cache_mode."""
+    if db.bind.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL settings")
+    user, _, link_ids, clicks = traffic
+    show = "SELECT current_setting('jit'), current_setting('work_mem'), current_setting('plan_cache_mode')"
+    await db.execute(text("SET LOCAL work_mem = '5MB'"))
+    before = (await db.execute(text(show))).one()
+    days = analytics.day_range(date(2026, 3, 2), date(2026, 3, 8), "America/New_York")
+    body = await analytics.summary(db=db, owner_id=ids.decode_user_id(user["id"]), days=days)
+    _check(body, _expected(clicks, set(link_ids), days))
+    assert (await db.execute(text(show))).one() == before
+    assert before[1] == "5MB"
+
+
+def test_offset_segments_follow_the_zone_rules():
+    from zoneinfo import ZoneInfo
+
+    from linkapp.services.rollups import offset_segments
+
+    def segments(start: date, end: date, tz: str):
+        days = analytics.day_range(start, end, tz)
+        found = offset_segments(days.utc_start, days.utc_end, days.tz)
+        return found and [(datetime.fromtimestamp(bucket * 900, UTC).isoformat(), quarters) for bucket, quarters in found]
+
+    assert segments(date(2026, 3, 1), date(2026, 3, 31), "UTC") == [("2026-03-01T00:00:00+00:00", 0)]
+    assert segments(date(2026, 3, 1), date(2026, 3, 31), "Asia/Kolkata") == [("2026-02-28T18:30:00+00:00", 22)]
+    # New York: 02:00 EST becomes 03:00 EDT on 2026-03-08, at 07:00 UTC.
+    assert segments(date(2026, 3, 1), date(2026, 3, 31), "America/New_York") == [
+        ("2026-03-01T05:00:00+00:00", -20),
+        ("2026-03-08T07:00:00+00:00", -16),
+    ]
+    # Lord Howe moves by half an hour: 02:00 +11 becomes 01:30 +10:30 on 2026-04-05 (15:00 UTC).
+    assert segments(date(2026, 4, 1), date(2026, 4, 10), "Australia/Lord_Howe") == [
+        ("2026-03-31T13:00:00+00:00", 44),
+        ("2026-04-04T15:00:00+00:00", 42),
+    ]
+    # A whole year: two changes, and a range ending on a change.
+    assert len(segments(date(2026, 1, 1), date(2026, 12, 31), "Europe/Paris")) == 3
+    assert len(segments(date(2026, 3, 28), date(2026, 3, 28), "Europe/Paris")) == 1
+    # Monrovia was UTC-0:44:30 until 1972: no whole quarter hours, so per-day figures fall back to Python.
+    assert segments(date(1971, 12, 1), date(1972, 1, 31), "Africa/Monrovia") is None
+    assert ZoneInfo("Africa/Monrovia")  # the zone exists
 
 
 async def test_rebuild_rollups_reproduces_the_written_ones(client, db, traffic):

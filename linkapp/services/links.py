@@ -18,7 +18,7 @@ from linkapp.core.errors import Conflict, NotFound, ValidationFailed
 from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
-from linkapp.services import link_changes, rollups
+from linkapp.services import link_changes, rollup_writes, rollups
 from linkapp.services.allowance import allowance
 from linkapp.services.urls import host_of, normalize_url
 
@@ -194,7 +194,7 @@ async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str) -> Non
     link = await get_link(db=db, owner_id=owner_id, public_id=public_id)
     await db.execute(delete(LinkTag).where(LinkTag.link_id == link.id))
     await db.execute(delete(LinkEvent).where(LinkEvent.link_id == link.id))
-    await rollups.remove_link(db, link.id, link.owner_id)
+    await rollup_writes.remove_link(db, link.id, link.owner_id)
     await db.delete(link)
     await db.commit()
     await link_changes.announce(link.id)

@@ -1,4 +1,5 @@
-"""Counting stored events into the rollups, in SQL: the writer after each batch, the rebuild per chunk.
+"""Writing the rollups: counting stored events into them, in SQL (the writer after each batch,
+the rebuild per chunk), and taking a deleted link out of them.
 
 The database groups the new events itself (one INSERT ... SELECT ... GROUP BY ... ON CONFLICT
 per table), so a batch costs a handful of statements whatever its size, and the rule of what
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import BigInteger, Integer, String, case, cast, func, literal, select, text, true, union_all
+from sqlalchemy import BigInteger, Integer, String, case, cast, delete, func, literal, select, text, true, union_all, update
 from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -164,3 +165,32 @@ async def _add_visitors(db: AsyncSession, new_visitors: Counter) -> None:
     statement = _insert(db, table)
     statement = statement.on_conflict_do_update(index_elements=["scope", "scope_id", "day"], set_={"visitors": table.c.visitors + statement.excluded.visitors})
     await db.execute(statement, [{"scope": scope, "scope_id": key, "day": day, "visitors": count} for (scope, key, day), count in rows])
+
+
+async def remove_link(db: AsyncSession, link_id: int, owner_id: int) -> None:
+    """Take a deleted link out of its owner's rollups and drop its own (same transaction)."""
+    link_rows = lambda model: (model.scope == LINK_SCOPE) & (model.scope_id == link_id)  # noqa: E731
+    owner_rows = lambda model: (model.scope == OWNER_SCOPE) & (model.scope_id == owner_id)  # noqa: E731
+    for model, keys in ((QuarterHourRollup, ("bucket",)), (DayRollup, ("day",)), (DimensionRollup, ("day", "dimension", "value"))):
+        columns = [getattr(model, key) for key in keys]
+        for row in (await db.execute(select(*columns, model.clicks, model.bots).where(link_rows(model)))).all():
+            match = [column == value for column, value in zip(columns, row[: len(keys)], strict=True)]
+            await db.execute(
+                update(model).where(owner_rows(model), *match).values(clicks=model.clicks - row.clicks, bots=model.bots - row.bots)
+            )
+    # Owner visitors: drop those only this link saw that day, then recount what is left.
+    link_visitors = (await db.execute(select(DayVisitor.day, DayVisitor.visitor_id).where(link_rows(DayVisitor)))).all()
+    others = select(Link.id).where(Link.owner_id == owner_id, Link.id != link_id)
+    for day, visitor_id in link_visitors:
+        seen_elsewhere = await db.execute(
+            select(DayVisitor.scope_id).where(
+                DayVisitor.scope == LINK_SCOPE, DayVisitor.scope_id.in_(others), DayVisitor.day == day, DayVisitor.visitor_id == visitor_id
+            ).limit(1)
+        )
+        if seen_elsewhere.first() is None:
+            await db.execute(delete(DayVisitor).where(owner_rows(DayVisitor), DayVisitor.day == day, DayVisitor.visitor_id == visitor_id))
+    for day in {day for day, _ in link_visitors}:
+        remaining = select(func.count()).select_from(DayVisitor).where(owner_rows(DayVisitor), DayVisitor.day == day).scalar_subquery()
+        await db.execute(update(DayRollup).where(owner_rows(DayRollup), DayRollup.day == day).values(visitors=remaining))
+    for model in (QuarterHourRollup, DayRollup, DimensionRollup, DayVisitor):
+        await db.execute(delete(model).where(link_rows(model)))
