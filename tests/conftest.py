@@ -45,7 +45,7 @@ from linkapp.services.clicks import recorder  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = (
-    "link_events", "link_tags", "refresh_tokens", "links", "users",
+    "link_events", "link_tags", "refresh_tokens", "api_keys", "links", "users",
     "rollup_quarter_hours", "rollup_days", "rollup_day_dimensions", "rollup_day_visitors", "visitor_salts",
 )
 

@@ -14,7 +14,7 @@ from linkapp.core.config import settings
 from linkapp.core.errors import NotAuthenticated
 from linkapp.core.net import client_ip
 from linkapp.models.user import User
-from linkapp.services import auth
+from linkapp.services import api_keys, auth
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:
@@ -39,13 +39,18 @@ ClientIp = Annotated[str, Depends(get_client_ip)]
 def bearer_token(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated("Send an access token as `Authorization: Bearer <token>`.")
+        raise NotAuthenticated("Send an access token or API key as `Authorization: Bearer <token>`.")
     return token.strip()
 
 
 async def get_current_user(request: Request, response: Response, db: Db) -> User:
-    """The signed-in user; every authenticated request counts against RATE_LIMIT_API."""
-    user = await auth.user_from_access_token(db=db, token=bearer_token(request))
+    """The user behind the access token or personal API key; every authenticated request
+    counts against RATE_LIMIT_API (per user, whichever way they came)."""
+    token = bearer_token(request)
+    if api_keys.is_api_key(token):
+        user = await api_keys.user_from_key(db=db, secret=token)
+    else:
+        user = await auth.user_from_access_token(db=db, token=token)
     verdict = await ratelimit.enforce(settings.RATE_LIMIT_API, "api", str(user.id))
     response.headers.update(verdict.headers())
     return user

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from linkapp import routes
+from linkapp.components.api_keys import api_keys_dialog
+from linkapp.state.api_keys import ApiKeysState
 from linkapp.state.auth import AuthState
 
 
@@ -49,6 +51,8 @@ def user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
+            rx.menu.item(rx.icon("key-round", size=14), "API keys", on_click=ApiKeysState.show, id="api-keys"),
+            rx.menu.separator(),
             rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_click=AuthState.logout, id="sign-out"),
         ),
     )
@@ -61,6 +65,7 @@ def top_bar() -> rx.Component:
             rx.spacer(),
             color_mode_toggle(),
             rx.cond(AuthState.signed_in, user_menu()),
+            api_keys_dialog(),
             align="center",
             spacing="3",
             max_width="1200px",

@@ -34,6 +34,14 @@ def decode_user_id(public_id: str) -> int | None:
     return _decode("user", public_id)
 
 
+def encode_key_id(key_id: int) -> str:
+    return _codec("key").encode(key_id)
+
+
+def decode_key_id(public_id: str) -> int | None:
+    return _decode("key", public_id)
+
+
 def _decode(namespace: str, public_id: str) -> int | None:
     if not public_id or len(public_id) > 32:
         return None

@@ -1,5 +1,6 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees them all."""
 
+from linkapp.models.api_key import ApiKey
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkTag
 from linkapp.models.rollup import DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup, VisitorSalt
@@ -7,5 +8,5 @@ from linkapp.models.token import RefreshToken
 from linkapp.models.user import User
 
 __all__ = [
-    "DayRollup", "DayVisitor", "DimensionRollup", "Link", "LinkEvent", "LinkTag", "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt",
+    "ApiKey", "DayRollup", "DayVisitor", "DimensionRollup", "Link", "LinkEvent", "LinkTag", "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt",
 ]
