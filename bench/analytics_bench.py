@@ -46,7 +46,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--range-days", type=int, default=30, help="days in the measured range, ending yesterday (default 30)")
     parser.add_argument("--zone", default="America/New_York", help="the shifted zone measured besides UTC")
     parser.add_argument("--runs", type=int, default=10, help="timed runs of each query (default 10, after 2 warm-ups)")
-    parser.add_argument("--visitor-rows", action="store_true", help="also fill rollup_day_visitors (not read by analytics; slow)")
     parser.add_argument("--quick", action="store_true", help="small data (30k + 300k clicks, 100 links, 60 days), 5 runs: under a minute")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure the data already in the database (from --keep), after migrating it to head")
@@ -96,7 +95,7 @@ def load(url: str, args: argparse.Namespace) -> None:
         began = time.perf_counter()
         analytics_data.create_indexes(conn, indexes)
         print(f"  link_events indexes: {time.perf_counter() - began:.1f} s", flush=True)
-        analytics_data.build_rollups(conn, list(owners.values()), visitor_rows=args.visitor_rows, log=lambda line: print(line, flush=True))
+        analytics_data.build_rollups(conn, list(owners.values()), log=lambda line: print(line, flush=True))
     with psycopg.connect(url, autocommit=True) as conn:
         began = time.perf_counter()
         conn.execute("VACUUM (ANALYZE)")

@@ -208,7 +208,10 @@ def rollup_selects(scope: str, where: str) -> dict[str, str]:
             f"FROM link_events e JOIN links k ON k.id = e.link_id CROSS JOIN LATERAL {DIMENSIONS} "
             f"WHERE ({where}) AND d.value IS NOT NULL GROUP BY 2, 3, 4, 5"
         ),
-        "rollup_day_visitors": f"SELECT DISTINCT '{scope}', {key}, {DAY}, e.visitor_id {events} AND NOT e.is_bot AND e.visitor_id <> ''",
+        "rollup_day_visitors": (
+            f"SELECT '{scope}', {key}, {DAY}, e.visitor_id, min({BUCKET}), max({BUCKET}) {events} "
+            f"AND NOT e.is_bot AND e.visitor_id <> '' GROUP BY 2, 3, 4"
+        ),
     }
 
 
@@ -216,19 +219,17 @@ COLUMNS = {
     "rollup_quarter_hours": "scope, scope_id, bucket, clicks, bots",
     "rollup_days": "scope, scope_id, day, clicks, visitors, bots",
     "rollup_day_dimensions": "scope, scope_id, day, dimension, value, clicks, bots",
-    "rollup_day_visitors": "scope, scope_id, day, visitor_id",
+    "rollup_day_visitors": "scope, scope_id, day, visitor_id, first_bucket, last_bucket",
 }
 
 
-def build_rollups(conn, owner_ids: list[int], *, visitor_rows: bool, log=print) -> None:
+def build_rollups(conn, owner_ids: list[int], *, log=print) -> None:
     """Fill every rollup table for the owners' links (their events must not be counted yet)."""
     import time
 
     where = "k.owner_id = ANY(ARRAY[" + ", ".join(str(int(owner)) for owner in owner_ids) + "])"
     for scope in ("l", "o"):
         for table, select in rollup_selects(scope, where).items():
-            if table == "rollup_day_visitors" and not visitor_rows:
-                continue
             started = time.perf_counter()
             # In time order, as the writer creates them: a link's rows end up spread over many pages.
             conn.execute(f"INSERT INTO {table} ({COLUMNS[table]}) {select} ORDER BY 3")

@@ -136,3 +136,38 @@ def test_downgrade_base_drops_tables_holding_data(empty_url):
     command.downgrade(config, "base")
 
     assert _tables(empty_url) - {"alembic_version"} == set()
+
+
+def test_visitor_rows_learn_first_and_last_quarter_hour_from_stored_clicks(empty_url):
+    """0005 fills the new columns from the clicks; a row whose clicks are gone stays unknown."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0004")
+    engine = _engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (username, username_key, password_hash, created_at) VALUES ('ann', 'ann', 'x', '2026-01-24 10:00:00+00:00')"))
+            owner = conn.execute(text("SELECT id FROM users")).scalar_one()
+            conn.execute(
+                text("INSERT INTO links (owner_id, url, title, created_at, updated_at) VALUES (:owner, 'https://example.com', 't', '2026-01-24 10:00:00+00:00', '2026-01-24 10:00:00+00:00')"),
+                {"owner": owner},
+            )
+            link = conn.execute(text("SELECT id FROM links")).scalar_one()
+            for at in ("2026-01-24 10:07:00+00:00", "2026-01-24 18:50:00+00:00"):
+                conn.execute(text("INSERT INTO link_events (link_id, clicked_at, visitor_id) VALUES (:link, :at, 'v1')"), {"link": link, "at": at})
+            for scope, key, visitor in (("l", link, "v1"), ("o", owner, "v1"), ("l", link, "purged")):
+                conn.execute(
+                    text("INSERT INTO rollup_day_visitors (scope, scope_id, day, visitor_id) VALUES (:scope, :key, '2026-01-24', :visitor)"),
+                    {"scope": scope, "key": key, "visitor": visitor},
+                )
+        command.upgrade(config, "0005")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT scope, visitor_id, first_bucket, last_bucket FROM rollup_day_visitors ORDER BY scope, visitor_id")).all()
+    finally:
+        engine.dispose()
+
+    day_start = 1769212800 // 900  # 2026-01-24 00:00 UTC in quarter hours
+    assert [tuple(row) for row in rows] == [
+        ("l", "purged", None, None),
+        ("l", "v1", day_start + 40, day_start + 75),
+        ("o", "v1", day_start + 40, day_start + 75),
+    ]

@@ -7,11 +7,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text, update
 
 from linkapp.core import ids
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
+from linkapp.models.rollup import DayVisitor
 from linkapp.services import analytics, click_store, maintenance
 from tests.factories import create_link, register
 
@@ -231,3 +232,27 @@ async def test_daily_maintenance_forgets_old_salts_and_keeps_recent_ones(db, db_
     await maintenance.daily(db, retention_days=0)
     kept = set((await db.execute(select(VisitorSalt.day))).scalars())
     assert kept == {today, today - timedelta(days=1)}
+
+
+async def test_edge_visitors_come_from_the_visitor_rows_when_raw_clicks_are_gone(client, db, traffic):
+    """Paris days are UTC days shifted by an hour, so March 2-8 ends inside UTC March 8."""
+    user, links, link_ids, clicks = traffic
+    days = analytics.day_range(date(2026, 3, 2), date(2026, 3, 8), "Europe/Paris")
+    expected = _expected(clicks, set(link_ids), days)["unique_visitors"]
+    await db.execute(delete(LinkEvent).where(LinkEvent.clicked_at >= datetime(2026, 3, 8, tzinfo=UTC)))
+    await db.commit()
+
+    body = await analytics.summary(db=db, owner_id=ids.decode_user_id(user["id"]), days=days)
+
+    assert body["unique_visitors"] == expected
+
+
+async def test_edge_visitors_are_read_raw_where_visitor_rows_do_not_know_first_and_last(client, db, traffic):
+    user, links, link_ids, clicks = traffic
+    await db.execute(update(DayVisitor).values(first_bucket=None, last_bucket=None))  # as rows from before migration 0005
+    await db.commit()
+
+    for tz in ("Europe/Paris", "Asia/Kolkata"):
+        days = analytics.day_range(date(2026, 3, 2), date(2026, 3, 8), tz)
+        body = await analytics.summary(db=db, owner_id=ids.decode_user_id(user["id"]), days=days)
+        assert body["unique_visitors"] == _expected(clicks, set(link_ids), days)["unique_visitors"]

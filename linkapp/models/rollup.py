@@ -70,6 +70,11 @@ class DayVisitor(SQLModel, table=True):
     scope_id: int = Field(sa_column=Column(Integer, primary_key=True))
     day: date = Field(sa_column=Column(Date, primary_key=True))
     visitor_id: str = Field(sa_column=Column(String(32), primary_key=True))
+    # The visitor's first and last quarter hour that day. An edge of a range always touches a UTC
+    # midnight, so its visitors are those last seen at or after its start, or first seen before
+    # its end. None: not known (rows from before these columns whose clicks were purged).
+    first_bucket: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    last_bucket: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class VisitorSalt(SQLModel, table=True):

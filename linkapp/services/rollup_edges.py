@@ -42,7 +42,12 @@ async def edge_figures(db: AsyncSession, scope: rollups.Scope, edges: tuple[tupl
 
 
 async def _edge_visitors(db: AsyncSession, scope: rollups.Scope, edges: tuple[tuple[datetime, datetime], ...], result: rollups.Figures) -> None:
-    """Distinct visitors of each edge, added up (edges are different UTC days, as in `visitors`)."""
+    """Distinct visitors of each edge, added up (edges are different UTC days, as in `visitors`):
+    from the visitor rows where they can tell, else from raw events."""
+    from_rollups, edges = await rollups.edge_visitors_from_rollups(db, scope, edges)
+    result.visitors += from_rollups
+    if not edges:
+        return
     edge = case(*((LinkEvent.clicked_at < edge_end, index) for index, (_, edge_end) in enumerate(edges[:-1])), else_=len(edges) - 1) if len(edges) > 1 else literal(0)
     within = or_(*(and_(LinkEvent.clicked_at >= edge_start, LinkEvent.clicked_at < edge_end) for edge_start, edge_end in edges))
     distinct_visitors = select(edge, rollups.visitor_key()).where(scope.event_filter(), within, LinkEvent.is_bot.is_(False)).distinct().subquery()

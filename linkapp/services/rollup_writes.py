@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import BigInteger, Integer, String, case, cast, delete, func, literal, select, text, true, union_all, update
+from sqlalchemy import BigInteger, Integer, String, case, cast, delete, func, literal, literal_column, select, text, true, union_all, update
 from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -101,16 +101,7 @@ async def count_events(db: AsyncSession, where) -> None:
     humans, bots = _counts(scoped)
 
     # Visitors first: how many of each day's are new decides what rollup_days.visitors gains.
-    visitor = DayVisitor.__table__
-    visitor_keys = _sort_keys(dialect, [scoped.c.scope, scoped.c.scope_id, scoped.c.day, scoped.c.visitor_id])
-    seen = select(*visitor_keys).where(scoped.c.is_bot == literal(False), scoped.c.visitor_id != "").distinct().order_by(*visitor_keys)
-    statement = (
-        _insert(db, visitor)
-        .from_select(["scope", "scope_id", "day", "visitor_id"], seen)
-        .on_conflict_do_nothing()
-        .returning(visitor.c.scope, visitor.c.scope_id, visitor.c.day)
-    )
-    new_visitors = Counter((await db.execute(statement)).all())
+    new_visitors = await _add_visitor_rows(db, scoped)
 
     await _add(db, QuarterHourRollup.__table__, ["scope", "scope_id", "bucket"], scoped, (humans, bots))
     day_keys = ["scope", "scope_id", "day"]
@@ -122,6 +113,45 @@ async def count_events(db: AsyncSession, where) -> None:
     await _add(
         db, DimensionRollup.__table__, ["scope", "scope_id", "day", "dimension", "value"], dims, (dim_humans, dim_bots), where=dims.c.value.is_not(None)
     )
+
+
+VISITOR_KEYS = ["scope", "scope_id", "day", "visitor_id"]
+
+
+async def _add_visitor_rows(db: AsyncSession, scoped) -> Counter:
+    """Note each (scope, day, visitor) with the first and last quarter hour seen, widening rows
+    already there; returns how many visitors are new per (scope, scope_id, day)."""
+    dialect = db.bind.dialect.name
+    table = DayVisitor.__table__
+    keys = _sort_keys(dialect, [scoped.c[key] for key in VISITOR_KEYS])
+    seen = (
+        select(*keys, func.min(scoped.c.bucket).label("first_bucket"), func.max(scoped.c.bucket).label("last_bucket"))
+        .where(scoped.c.is_bot == literal(False), scoped.c.visitor_id != "")
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    columns = [*VISITOR_KEYS, "first_bucket", "last_bucket"]
+    if dialect == "postgresql":
+        statement = pg_insert(table).from_select(columns, seen)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=VISITOR_KEYS,
+            # NULL stays NULL: what happened before it is not known.
+            set_={"first_bucket": func.least(table.c.first_bucket, excluded.first_bucket), "last_bucket": func.greatest(table.c.last_bucket, excluded.last_bucket)},
+            where=(excluded.first_bucket < table.c.first_bucket) | (excluded.last_bucket > table.c.last_bucket),
+        ).returning(table.c.scope, table.c.scope_id, table.c.day, literal_column("rollup_day_visitors.xmax = 0"))
+        return Counter((scope, key, day) for scope, key, day, inserted in (await db.execute(statement)).all() if inserted)
+    # SQLite's RETURNING cannot tell an inserted row from an updated one: insert, then widen.
+    inserted = sqlite_insert(table).from_select(columns, seen).on_conflict_do_nothing().returning(table.c.scope, table.c.scope_id, table.c.day)
+    new_visitors = Counter((await db.execute(inserted)).all())
+    batch = seen.subquery("batch")
+    matches = [table.c[key] == batch.c[key] for key in VISITOR_KEYS]
+    await db.execute(
+        update(table)
+        .where(*matches, (batch.c.first_bucket < table.c.first_bucket) | (batch.c.last_bucket > table.c.last_bucket))
+        .values(first_bucket=func.min(table.c.first_bucket, batch.c.first_bucket), last_bucket=func.max(table.c.last_bucket, batch.c.last_bucket))
+    )
+    return new_visitors
 
 
 def _sort_keys(dialect: str, columns: list) -> list:
@@ -179,17 +209,22 @@ async def remove_link(db: AsyncSession, link_id: int, owner_id: int) -> None:
             await db.execute(
                 update(model).where(owner_rows(model), *match).values(clicks=model.clicks - row.clicks, bots=model.bots - row.bots)
             )
-    # Owner visitors: drop those only this link saw that day, then recount what is left.
+    # Owner visitors: drop those only this link saw that day, narrow the first and last quarter
+    # hour of the others to what the other links saw, then recount what is left.
     link_visitors = (await db.execute(select(DayVisitor.day, DayVisitor.visitor_id).where(link_rows(DayVisitor)))).all()
     others = select(Link.id).where(Link.owner_id == owner_id, Link.id != link_id)
     for day, visitor_id in link_visitors:
-        seen_elsewhere = await db.execute(
-            select(DayVisitor.scope_id).where(
+        owner_row = (owner_rows(DayVisitor), DayVisitor.day == day, DayVisitor.visitor_id == visitor_id)
+        elsewhere = await db.execute(
+            select(func.count(), func.min(DayVisitor.first_bucket), func.max(DayVisitor.last_bucket), func.count().filter(DayVisitor.first_bucket.is_(None))).where(
                 DayVisitor.scope == LINK_SCOPE, DayVisitor.scope_id.in_(others), DayVisitor.day == day, DayVisitor.visitor_id == visitor_id
-            ).limit(1)
+            )
         )
-        if seen_elsewhere.first() is None:
-            await db.execute(delete(DayVisitor).where(owner_rows(DayVisitor), DayVisitor.day == day, DayVisitor.visitor_id == visitor_id))
+        seen, first, last, unknown = elsewhere.one()
+        if not seen:
+            await db.execute(delete(DayVisitor).where(*owner_row))
+        else:
+            await db.execute(update(DayVisitor).where(*owner_row).values(first_bucket=None if unknown else first, last_bucket=None if unknown else last))
     for day in {day for day, _ in link_visitors}:
         remaining = select(func.count()).select_from(DayVisitor).where(owner_rows(DayVisitor), DayVisitor.day == day).scalar_subquery()
         await db.execute(update(DayRollup).where(owner_rows(DayRollup), DayRollup.day == day).values(visitors=remaining))

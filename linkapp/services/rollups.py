@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
-from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DimensionRollup, QuarterHourRollup
+from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
 from linkapp.services import rollup_edges
 
 BUCKET_SECONDS = 900
@@ -272,14 +272,45 @@ async def clicks_per_link(db: AsyncSession, owner_id: int, start: datetime, end:
     return dict(totals)
 
 
+async def edge_visitors_from_rollups(db: AsyncSession, scope: Scope, edges: tuple[tuple[datetime, datetime], ...]) -> tuple[int, list]:
+    """Unique visitors of the edges that the visitor rows can answer, and the edges they cannot.
+
+    An edge touches one UTC midnight: its visitors are the day's last seen at or after its start
+    (an edge ending at midnight) or first seen before its end (one starting at midnight). Rows
+    that do not know their first and last quarter hour, and edges that are not whole quarter
+    hours, are left to raw events."""
+    total, left = 0, []
+    model = DayVisitor
+    for edge_start, edge_end in edges:
+        day = edge_start.date()
+        if edge_end == midnight(day) + timedelta(days=1) and edge_start.timestamp() % BUCKET_SECONDS == 0:
+            seen = model.last_bucket >= int(edge_start.timestamp()) // BUCKET_SECONDS
+        elif edge_start == midnight(day) and edge_end.timestamp() % BUCKET_SECONDS == 0:
+            seen = model.first_bucket < int(edge_end.timestamp()) // BUCKET_SECONDS
+        else:
+            left.append((edge_start, edge_end))
+            continue
+        query = select(func.count().filter(seen), func.count().filter(model.first_bucket.is_(None))).where(
+            model.scope == scope.kind, model.scope_id == scope.key, model.day == day
+        )
+        counted, unknown = (await db.execute(query)).one()
+        if unknown:
+            left.append((edge_start, edge_end))
+        else:
+            total += int(counted)
+    return total, left
+
+
 async def visitors(db: AsyncSession, scope: Scope, start: datetime, end: datetime) -> int:
     """Unique visitors in [start, end). Visitor ids change every UTC day, so days add up."""
     parts = split(start, end)
     total = 0
     if parts.full_days:
         total += await _full_day_visitors(db, scope, parts.full_days)
+    from_rollups, raw_edges = await edge_visitors_from_rollups(db, scope, parts.edges)
+    total += from_rollups
     visitor = visitor_key()
-    for edge_start, edge_end in parts.edges:
+    for edge_start, edge_end in raw_edges:
         query = select(func.count(distinct(visitor))).where(
             scope.event_filter(), LinkEvent.clicked_at >= edge_start, LinkEvent.clicked_at < edge_end, LinkEvent.is_bot.is_(False)
         )
