@@ -142,7 +142,11 @@ def _bots() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.icon("bot", size=16, color=rx.color("gray", 10)),
-                rx.text("Not counted: ", LinkDetailState.bot_total, " requests from bots, previews and scripts", weight="medium", id="bot-total"),
+                rx.text(
+                    "Not counted: ", LinkDetailState.bot_total, rx.cond(LinkDetailState.bot_total == 1, " request", " requests"), " from bots, previews and scripts",
+                    weight="medium",
+                    id="bot-total",
+                ),
                 align="center",
                 spacing="2",
             ),

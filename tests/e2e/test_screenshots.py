@@ -48,7 +48,7 @@ def test_pages_render_without_overflow(page, populated, scheme, width):
     page.wait_for_selector("#clicks-chart .main-svg")
     page.wait_for_selector("#source-chart .main-svg")
     page.wait_for_selector("#device-chart .main-svg")
-    expect(page.locator("#bot-total")).to_contain_text("Not counted: 1")
+    expect(page.locator("#bot-total")).to_contain_text("Not counted: 1 request from bots")
     assert "US" in page.locator("#country-chart").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "link page wider than the screen"
     page.screenshot(path=str(SCREENSHOTS / f"link-{scheme}-{width}.png"), full_page=True)
