@@ -45,10 +45,7 @@ def names(link_id, monkeypatch):
     """REDIS_URL set, and a stream and group of this test's own (set up after the database)."""
     stream = f"linkapp-test:{uuid.uuid4().hex}"
     monkeypatch.setattr(settings, "REDIS_URL", REDIS_URL)
-    if "CLICK_STREAM" in type(settings).model_fields:
-        monkeypatch.setattr(settings, "CLICK_STREAM", stream)
-    else:
-        monkeypatch.setenv("CLICK_STREAM", stream)
+    monkeypatch.setattr(settings, "CLICK_STREAM", stream)
     yield stream, click_stream.GROUP
     redis.Redis.from_url(REDIS_URL).delete(stream)
 

@@ -21,12 +21,11 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError, ResponseError
 
+from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services.spool import setting
 
 log = logging.getLogger(__name__)
 
-STREAM = "linkapp:clicks"
 GROUP = "linkapp-writers"
 FIELD = "click"
 MAX_CONNECTIONS = 32
@@ -48,10 +47,10 @@ class ClickStream:
             url, max_connections=MAX_CONNECTIONS, timeout=10, socket_connect_timeout=5, socket_timeout=10, decode_responses=True
         )
         self.redis = Redis(connection_pool=self._pool)
-        self.stream = stream or setting("CLICK_STREAM", STREAM)
+        self.stream = stream or settings.CLICK_STREAM
         self.group = group or GROUP  # one group per stream: every instance reads through it
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.claim_idle = claim_idle if claim_idle is not None else setting("CLICK_CLAIM_IDLE", 60.0)
+        self.claim_idle = claim_idle if claim_idle is not None else settings.CLICK_CLAIM_IDLE
         self.backlog = 0  # the stream's length when last seen
         self._group_ready = False
         self._claim_cursor = "0-0"

@@ -181,7 +181,7 @@ class ClickRecorder:
         if self._task is None:
             return
         loop = asyncio.get_running_loop()
-        self._stop_deadline = loop.time() + (timeout if timeout is not None else spool.setting("CLICK_STOP_TIMEOUT", 5.0))
+        self._stop_deadline = loop.time() + (timeout if timeout is not None else settings.CLICK_STOP_TIMEOUT)
         if self._stream is not None and self._last_entry is not None:
             with contextlib.suppress(TimeoutError, RedisError, OSError):
                 await asyncio.wait_for(self._stream_stored(self._last_entry), max(self._stop_deadline - loop.time(), 0.01))

@@ -30,23 +30,9 @@ PARTIAL = ".partial"
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
-def setting(name: str, default):
-    """A click-pipeline setting: from Settings when it has the field, else the environment.
-
-    The pipeline's settings join Settings with the analytics issue; the environment fallback
-    lets them be used before that, with the same names.
-    """
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    if value is None:
-        return default
-    return type(default)(value) if default is not None else value
-
-
 def spool_dir() -> Path:
     """Where spool files live (SPOOL_DIR, `spool` by default)."""
-    return Path(setting("SPOOL_DIR", "spool"))
+    return Path(settings.SPOOL_DIR)
 
 
 def files(directory: Path | None = None) -> list[Path]:
