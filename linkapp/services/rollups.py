@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import case, distinct, func, literal, select, tuple_
+from sqlalchemy import case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.models.event import LinkEvent
@@ -319,17 +319,15 @@ async def visitors(db: AsyncSession, scope: Scope, start: datetime, end: datetim
 
 
 async def breakdowns(db: AsyncSession, scope: Scope, start: datetime, end: datetime, *, include_bots: bool = False) -> dict[str, Counter]:
-    """Clicks per value of each dimension (source, device, ...), plus bots per reason."""
+    """Clicks per value of each dimension (source, device, ...), plus bots per reason. On
+    PostgreSQL `figures` reads a shifted range's edges with `rollup_edges` instead."""
     parts = split(start, end)
     result = _empty_breakdowns()
     if parts.full_days:
         await _full_day_breakdowns(db, scope, parts.full_days, result, include_bots)
     for edge_start, edge_end in parts.edges:
         where = (scope.event_filter(), LinkEvent.clicked_at >= edge_start, LinkEvent.clicked_at < edge_end)
-        if db.bind.dialect.name == "postgresql":
-            await _edge_breakdowns_grouping_sets(db, where, result, include_bots)
-        else:
-            await _edge_breakdowns_grouped(db, where, result, include_bots)
+        await _edge_breakdowns_grouped(db, where, result, include_bots)
     return result
 
 
@@ -343,29 +341,6 @@ async def _edge_breakdowns_grouped(db: AsyncSession, where: tuple, result: dict[
                 continue
         for (name, (_, missing)), value in zip(EDGE_COLUMNS.items(), values, strict=True):
             result[name][value or missing] += count
-
-
-async def _edge_breakdowns_grouping_sets(db: AsyncSession, where: tuple, result: dict[str, Counter], include_bots: bool) -> None:
-    """One scan for every breakdown (GROUPING SETS): grouping by all columns at once made
-    PostgreSQL sort tens of thousands of groups for a busy owner's edge days."""
-    columns = [column for column, _ in EDGE_COLUMNS.values()] + [LinkEvent.bot_reason]
-    names = [*EDGE_COLUMNS, "bot_reason"]
-    sets = [tuple_(column, LinkEvent.is_bot) for column in columns]
-    query = (
-        select(*columns, LinkEvent.is_bot, *(func.grouping(column) for column in columns), func.count())
-        .where(*where)
-        .group_by(func.grouping_sets(*sets))
-    )
-    width = len(columns)
-    for row in (await db.execute(query)).all():
-        values, is_bot, flags, count = row[:width], row[width], row[width + 1 : 2 * width + 1], row[-1]
-        which = list(flags).index(0)  # the one breakdown this row counts
-        name, value = names[which], values[which]
-        if name == "bot_reason":
-            if is_bot:
-                result[name][value or "bot"] += count
-        elif include_bots or not is_bot:
-            result[name][value or EDGE_COLUMNS[name][1]] += count
 
 
 async def all_time_clicks(db: AsyncSession, link_ids: list[int]) -> dict[int, int]:
