@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from linkapp.core.config import settings
 from linkapp.core.errors import RateLimited
+from linkapp.core.logs import Throttled
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +72,12 @@ class LocalWindows:
 
 _local = LocalWindows()
 _limiter: SlidingWindowCounterRateLimiter | None = None
-_warned_at = -math.inf
-WARN_EVERY = 60.0
 log = logging.getLogger(__name__)
+_redis_away = Throttled(log, 60.0)  # once a minute, not once a request
 
 
 def _note_redis_away(exc: BaseException) -> None:
-    global _warned_at
-    now = time.monotonic()
-    if now - _warned_at >= WARN_EVERY:  # once a minute, not once a request
-        _warned_at = now
-        log.warning("rate limits counted in this process only: Redis unreachable (%s)", exc.__class__.__name__)
+    _redis_away.warning("rate limits counted in this process only: Redis unreachable (%s)", exc.__class__.__name__)
 
 
 def limiter() -> SlidingWindowCounterRateLimiter:
@@ -95,9 +91,8 @@ def limiter() -> SlidingWindowCounterRateLimiter:
 
 async def reset() -> None:
     """Forget every counter (tests)."""
-    global _warned_at
     _local.clear()
-    _warned_at = -math.inf
+    _redis_away.reset()
     if settings.REDIS_URL:
         await limiter().storage.reset()
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from linkapp import db as database
 from linkapp.core.config import settings
+from linkapp.core.logs import Throttled
 from linkapp.services import rollups
 from linkapp.services.clicks import recorder
 
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 # A counter idle this long is dropped; by then every click it counted is in the database.
 SHARED_TTL = 24 * 3600
 REDIS_TIMEOUT = 1.0
-WARN_EVERY = 60.0
 # Returns -1 when the counter does not exist yet, 0 when the limit is reached, else 1 (and adds one).
 _TAKE = """
 local used = redis.call('GET', KEYS[1])
@@ -49,13 +48,13 @@ class Allowance:
         self._used: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._clients: dict[tuple[asyncio.AbstractEventLoop, str], Redis] = {}
-        self._warned_at = -WARN_EVERY
+        self._redis_away = Throttled(log, 60.0)  # once a minute, not once a click
 
     def clear(self) -> None:
         """Forget the in-process counts (a fresh process knows only what is stored)."""
         self._used.clear()
         self._locks.clear()
-        self._warned_at = -WARN_EVERY
+        self._redis_away.reset()
 
     async def used(self, link_id: int) -> int:
         """Clicks of the link counted against its limit so far."""
@@ -132,10 +131,7 @@ class Allowance:
         return answer == 1
 
     def _note_redis_away(self, exc: BaseException) -> None:
-        now = time.monotonic()
-        if now - self._warned_at >= WARN_EVERY:  # once a minute, not once a click
-            self._warned_at = now
-            log.warning("click limits counted in this process only: Redis unreachable (%s)", exc.__class__.__name__)
+        self._redis_away.warning("click limits counted in this process only: Redis unreachable (%s)", exc.__class__.__name__)
 
 
 allowance = Allowance()

@@ -19,6 +19,7 @@ from pathlib import Path
 from redis.exceptions import RedisError
 
 from linkapp.core.config import settings
+from linkapp.core.logs import Throttled
 from linkapp.models.click import Click
 from linkapp.services import click_store, metrics, rejects, spool
 from linkapp.services.click_stream import ClickStream
@@ -52,7 +53,7 @@ class ClickRecorder:
         self._last_entry: str | None = None  # this process's latest stream entry
         self._stream_retry_at = 0.0
         self._spill_blocked_until = 0.0
-        self._last_full_log = 0.0
+        self._full_log = Throttled(log, FULL_LOG_EVERY)
 
     @property
     def queue(self) -> asyncio.Queue[Click | None]:
@@ -113,9 +114,7 @@ class ClickRecorder:
 
     def _note_full(self) -> None:
         metrics.click_queue_full.inc()
-        if time.monotonic() - self._last_full_log >= FULL_LOG_EVERY:
-            self._last_full_log = time.monotonic()
-            log.warning("click queue full (%d waiting); holding the request until the writer catches up", self.depth())
+        self._full_log.warning("click queue full (%d waiting); holding the request until the writer catches up", self.depth())
 
     def _closed(self) -> bool:
         return self._stopping.is_set() and (self._task is None or self._task.done())
