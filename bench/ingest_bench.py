@@ -39,7 +39,7 @@ TARGET = 20_000  # clicks/s on PostgreSQL
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("--batches", type=int, default=40, help="timed batches per contender and database (default 40)")
-    parser.add_argument("--batch-size", type=int, default=1_000, help="clicks per batch (default 1,000, the writer's CLICK_BATCH_SIZE)")
+    parser.add_argument("--batch-size", type=int, default=5_000, help="clicks per batch (default 5,000, the writer's CLICK_BATCH_SIZE)")
     parser.add_argument("--links", type=int, default=1_000, help="links the clicks fall on (default 1,000)")
     parser.add_argument("--owners", type=int, default=10, help="owners of those links (default 10)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")

@@ -1,9 +1,9 @@
 """Writing the rollups: counting stored events into them, in SQL (the writer after each batch,
 the rebuild per chunk), and taking a deleted link out of them.
 
-The database groups the new events itself (one INSERT ... SELECT ... GROUP BY ... ON CONFLICT
-per table), so a batch costs a handful of statements whatever its size, and the rule of what
-counts where is written once, here, for the writer and the rebuild (the analytics benchmark
+The database groups the new events itself (INSERT ... SELECT ... GROUP BY ... ON CONFLICT per
+table; on PostgreSQL all of them in one statement that reads the events once), so a batch costs
+one to five statements whatever its size, and the rule of what counts where is written once, here, for the writer and the rebuild (the analytics benchmark
 loads with its own GROUP BY and first proves that it equals this).
 Rows are upserted in key order, so concurrent writers lock them in the same order (no deadlocks).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import BigInteger, Integer, String, case, cast, delete, func, literal, literal_column, select, text, true, union_all, update
+from sqlalchemy import BigInteger, Integer, String, and_, case, cast, delete, func, literal, literal_column, select, text, true, union_all, update
 from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,10 +27,6 @@ from linkapp.services.rollups import BUCKET_SECONDS, EDGE_COLUMNS
 MAX_VALUE = 255
 
 
-def _insert(db: AsyncSession, table):
-    return (sqlite_insert if db.bind.dialect.name == "sqlite" else pg_insert)(table)
-
-
 def _day(dialect: str, at):
     """The UTC day of a stored time (PostgreSQL keeps timestamptz, SQLite naive UTC text)."""
     return func.date(func.timezone("UTC", at)) if dialect == "postgresql" else func.date(at)
@@ -42,49 +38,64 @@ def _bucket(dialect: str, at):
     return cast(func.strftime("%s", at), Integer) / BUCKET_SECONDS
 
 
-def _scoped(dialect: str, where):
-    """The matching events once per scope they count in: their link's and its owner's.
+def _events(dialect: str, where):
+    """The matching events with all they are counted by: link and owner, UTC day and quarter
+    hour, visitor, and each breakdown's value (an empty one named as missing: "direct",
+    "unknown"; a bot's reason on bots only).
 
     A deleted link's late clicks match no link, so they are stored but counted nowhere."""
-    events = LinkEvent.__table__
-    columns = (
-        _day(dialect, events.c.clicked_at).label("day"),
-        _bucket(dialect, events.c.clicked_at).label("bucket"),
-        events.c.is_bot,
-        events.c.visitor_id,
-        events.c.bot_reason,
-        *(column.label(name) for name, (column, _) in EDGE_COLUMNS.items()),
+    events, links = LinkEvent.__table__, Link.__table__
+    values = {name: func.coalesce(func.nullif(column, ""), missing) for name, (column, missing) in EDGE_COLUMNS.items()}
+    values["bot_reason"] = case((events.c.is_bot == literal(True), func.coalesce(func.nullif(events.c.bot_reason, ""), "bot")))
+    query = (
+        select(
+            events.c.link_id,
+            links.c.owner_id,
+            _day(dialect, events.c.clicked_at).label("day"),
+            _bucket(dialect, events.c.clicked_at).label("bucket"),
+            events.c.is_bot,
+            events.c.visitor_id,
+            *(cast(func.substr(value, 1, MAX_VALUE), String).label(name) for name, value in values.items()),
+        )
+        .select_from(events.join(links, links.c.id == events.c.link_id))
+        .where(where)
     )
-    joined = events.join(Link.__table__, Link.__table__.c.id == events.c.link_id)
-    per_scope = [
-        select(literal(scope).label("scope"), key.label("scope_id"), *columns).select_from(joined).where(where)
-        for scope, key in ((LINK_SCOPE, events.c.link_id), (OWNER_SCOPE, Link.__table__.c.owner_id))
-    ]
-    return union_all(*per_scope).subquery("scoped")
+    # PostgreSQL counts in one statement that reads the events once, whatever reads them after.
+    return query.cte("counted").prefix_with("MATERIALIZED", dialect="postgresql")
 
 
-def _counts(scoped):
-    humans = func.count(case((scoped.c.is_bot == literal(False), 1)))
-    bots = func.count(case((scoped.c.is_bot == literal(True), 1)))
-    return humans, bots
+def _per_scope(source, columns: list[str]):
+    """`source`'s rows once per scope they count in: their link's and its owner's."""
+    return union_all(
+        *(
+            select(literal(scope).label("scope"), source.c[key].label("scope_id"), *(source.c[name] for name in columns))
+            for scope, key in ((LINK_SCOPE, "link_id"), (OWNER_SCOPE, "owner_id"))
+        )
+    ).subquery()
 
 
-def _dimension_rows(dialect: str, scoped):
-    """(scope, scope_id, day, dimension, value, is_bot) for every breakdown an event counts in:
-    an empty value counts as missing ("direct", "unknown"); bots also count by reason."""
-    values = {name: func.coalesce(func.nullif(scoped.c[name], ""), missing) for name, (_, missing) in EDGE_COLUMNS.items()}
-    values["bot_reason"] = case((scoped.c.is_bot == literal(True), func.coalesce(func.nullif(scoped.c.bot_reason, ""), "bot")))
-    keys = (scoped.c.scope, scoped.c.scope_id, scoped.c.day)
+def _tally(source, weight=None) -> tuple:
+    """(humans, bots) of `source`'s rows, each row weighing `weight` (default one)."""
+    weight = literal(1) if weight is None else weight
+    return tuple(func.coalesce(func.sum(case((source.c.is_bot == literal(bot), weight), else_=0)), 0) for bot in (False, True))
+
+
+def _dimension_rows(dialect: str, events):
+    """(scope, scope_id, day, dimension, value, is_bot, clicks): the events grouped by their
+    combination of values first (far fewer rows than events), then once per breakdown."""
+    names = [*EDGE_COLUMNS, "bot_reason"]
+    keys = [events.c.link_id, events.c.owner_id, events.c.day, events.c.is_bot, *(events.c[name] for name in names)]
+    combos = select(*keys, func.count().label("clicks")).group_by(*keys).subquery("combos")
+    scoped = _per_scope(combos, ["day", "is_bot", *names, "clicks"])
+    head = (scoped.c.scope, scoped.c.scope_id, scoped.c.day)
     if dialect == "postgresql":
         # Two arrays unnested side by side: one row per breakdown, no CASE per row and name.
-        dimension = func.unnest(pg_array([literal(name) for name in values]))
-        value = func.unnest(pg_array([cast(expression, String) for expression in values.values()]))
-        rows = select(*keys, dimension.label("dimension"), func.substr(value, 1, MAX_VALUE).label("value"), scoped.c.is_bot)
-        return rows.subquery("dims")
-    names = union_all(*(select(literal(name).label("dimension")) for name in values)).subquery("names")
-    value = case(*((names.c.dimension == name, expression) for name, expression in values.items()))
-    rows = select(*keys, names.c.dimension, func.substr(value, 1, MAX_VALUE).label("value"), scoped.c.is_bot).select_from(scoped.join(names, true()))
-    return rows.subquery("dims")
+        dimension = func.unnest(pg_array([literal(name) for name in names]))
+        value = func.unnest(pg_array([scoped.c[name] for name in names]), type_=String)
+        return select(*head, dimension.label("dimension"), value.label("value"), scoped.c.is_bot, scoped.c.clicks).subquery("dims")
+    dimensions = union_all(*(select(literal(name).label("dimension")) for name in names)).subquery("names")
+    value = case(*((dimensions.c.dimension == name, scoped.c[name]) for name in names))
+    return select(*head, dimensions.c.dimension, value.label("value"), scoped.c.is_bot, scoped.c.clicks).select_from(scoped.join(dimensions, true())).subquery("dims")
 
 
 async def count_events(db: AsyncSession, where) -> None:
@@ -95,53 +106,76 @@ async def count_events(db: AsyncSession, where) -> None:
         where: A condition on link_events, e.g. the ids just inserted.
     """
     dialect = db.bind.dialect.name
-    if dialect == "postgresql":  # group in memory: the default 4 MB made a 5,000-click batch sort on disk
-        await db.execute(text("SET LOCAL work_mem = '64MB'"))
-    scoped = _scoped(dialect, where)
-    humans, bots = _counts(scoped)
-
-    # Visitors first: how many of each day's are new decides what rollup_days.visitors gains.
-    new_visitors = await _add_visitor_rows(db, scoped)
-
-    await _add(db, QuarterHourRollup.__table__, ["scope", "scope_id", "bucket"], scoped, (humans, bots))
+    events = _events(dialect, where)
+    scoped = _per_scope(events, ["day", "bucket", "is_bot", "visitor_id"])
+    quarter_hours = _upsert(dialect, QuarterHourRollup.__table__, ["scope", "scope_id", "bucket"], scoped, _tally(scoped))
+    dims = _dimension_rows(dialect, events)
+    dimensions = _upsert(
+        dialect, DimensionRollup.__table__, ["scope", "scope_id", "day", "dimension", "value"], dims, _tally(dims, dims.c.clicks), where=dims.c.value.is_not(None)
+    )
     day_keys = ["scope", "scope_id", "day"]
-    await _add(db, DayRollup.__table__, day_keys, scoped, (humans, bots))
+    if dialect == "postgresql":
+        # One statement: the events are read once, and rollup_days gains its clicks and its
+        # new visitors in one row write. Group in memory: the default 4 MB sorted on disk.
+        await db.execute(text("SET LOCAL work_mem = '64MB'"))
+        visitors = _visitor_upsert(dialect, scoped).cte("visitors")
+        new = (
+            select(visitors.c.scope, visitors.c.scope_id, visitors.c.day, func.count().filter(visitors.c.inserted).label("visitors"))
+            .group_by(visitors.c.scope, visitors.c.scope_id, visitors.c.day)
+            .subquery("new_visitors")
+        )
+        grouped = _grouped(dialect, scoped, day_keys, _tally(scoped)).subquery("days")
+        matched = [grouped.c[key] == new.c[key] for key in day_keys]
+        days = select(*(grouped.c[key] for key in day_keys), grouped.c.clicks, grouped.c.bots, func.coalesce(new.c.visitors, 0))
+        days = days.select_from(grouped.outerjoin(new, and_(*matched))).order_by(*(grouped.c[key] for key in day_keys))
+        days = _on_conflict_add(pg_insert(DayRollup.__table__).from_select([*day_keys, "clicks", "bots", "visitors"], days), day_keys, ("clicks", "bots", "visitors"))
+        statement = select(literal(1)).add_cte(*(part.cte(name) for name, part in (("quarter_hours", quarter_hours), ("days", days), ("dimensions", dimensions))))
+        await db.execute(statement)
+        return
+    # SQLite: the same counts, one statement per table. Visitors first: how many of each day's
+    # are new decides what rollup_days.visitors gains.
+    new_visitors = await _add_visitor_rows(db, scoped)
+    await db.execute(quarter_hours)
+    await db.execute(_upsert(dialect, DayRollup.__table__, day_keys, scoped, _tally(scoped)))
     if new_visitors:
         await _add_visitors(db, new_visitors)
-    dims = _dimension_rows(dialect, scoped)
-    dim_humans, dim_bots = _counts(dims)
-    await _add(
-        db, DimensionRollup.__table__, ["scope", "scope_id", "day", "dimension", "value"], dims, (dim_humans, dim_bots), where=dims.c.value.is_not(None)
-    )
+    await db.execute(dimensions)
 
 
 VISITOR_KEYS = ["scope", "scope_id", "day", "visitor_id"]
 
 
-async def _add_visitor_rows(db: AsyncSession, scoped) -> Counter:
-    """Note each (scope, day, visitor) with the first and last quarter hour seen, widening rows
-    already there; returns how many visitors are new per (scope, scope_id, day)."""
-    dialect = db.bind.dialect.name
-    table = DayVisitor.__table__
+def _visitors_seen(dialect: str, scoped):
+    """Each (scope, day, visitor) among human clicks, with the first and last quarter hour seen."""
     keys = _sort_keys(dialect, [scoped.c[key] for key in VISITOR_KEYS])
-    seen = (
+    return (
         select(*keys, func.min(scoped.c.bucket).label("first_bucket"), func.max(scoped.c.bucket).label("last_bucket"))
         .where(scoped.c.is_bot == literal(False), scoped.c.visitor_id != "")
         .group_by(*keys)
         .order_by(*keys)
     )
+
+
+def _visitor_upsert(dialect: str, scoped):
+    """PostgreSQL: note each visitor, widening rows already there; returns per row whether it is new."""
+    table = DayVisitor.__table__
+    statement = pg_insert(table).from_select([*VISITOR_KEYS, "first_bucket", "last_bucket"], _visitors_seen(dialect, scoped))
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=VISITOR_KEYS,
+        # NULL stays NULL: what happened before it is not known.
+        set_={"first_bucket": func.least(table.c.first_bucket, excluded.first_bucket), "last_bucket": func.greatest(table.c.last_bucket, excluded.last_bucket)},
+        where=(excluded.first_bucket < table.c.first_bucket) | (excluded.last_bucket > table.c.last_bucket),
+    ).returning(table.c.scope, table.c.scope_id, table.c.day, literal_column("rollup_day_visitors.xmax = 0").label("inserted"))
+
+
+async def _add_visitor_rows(db: AsyncSession, scoped) -> Counter:
+    """SQLite: note each (scope, day, visitor), widening rows already there; returns how many
+    visitors are new per (scope, scope_id, day). RETURNING cannot tell an inserted row from an
+    updated one here: insert, then widen."""
+    table = DayVisitor.__table__
+    seen = _visitors_seen("sqlite", scoped)
     columns = [*VISITOR_KEYS, "first_bucket", "last_bucket"]
-    if dialect == "postgresql":
-        statement = pg_insert(table).from_select(columns, seen)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=VISITOR_KEYS,
-            # NULL stays NULL: what happened before it is not known.
-            set_={"first_bucket": func.least(table.c.first_bucket, excluded.first_bucket), "last_bucket": func.greatest(table.c.last_bucket, excluded.last_bucket)},
-            where=(excluded.first_bucket < table.c.first_bucket) | (excluded.last_bucket > table.c.last_bucket),
-        ).returning(table.c.scope, table.c.scope_id, table.c.day, literal_column("rollup_day_visitors.xmax = 0"))
-        return Counter((scope, key, day) for scope, key, day, inserted in (await db.execute(statement)).all() if inserted)
-    # SQLite's RETURNING cannot tell an inserted row from an updated one: insert, then widen.
     inserted = sqlite_insert(table).from_select(columns, seen).on_conflict_do_nothing().returning(table.c.scope, table.c.scope_id, table.c.day)
     new_visitors = Counter((await db.execute(inserted)).all())
     batch = seen.subquery("batch")
@@ -162,39 +196,30 @@ def _sort_keys(dialect: str, columns: list) -> list:
     return [column.collate("C").label(column.key) if isinstance(column.type, String) else column for column in columns]
 
 
-async def _add(db: AsyncSession, table, keys: list[str], source, counts: tuple, where=None) -> None:
+def _grouped(dialect: str, source, keys: list[str], counts: tuple, where=None):
+    """`counts` per key of `source`, in key order (rows are locked in that order)."""
+    key_columns = _sort_keys(dialect, [source.c[key] for key in keys])
+    grouped = select(*key_columns, counts[0].label("clicks"), counts[1].label("bots")).group_by(*key_columns).order_by(*key_columns)
+    return grouped if where is None else grouped.where(where)
+
+
+def _on_conflict_add(statement, keys: list[str], names: tuple[str, ...]):
+    table = statement.table
+    return statement.on_conflict_do_update(index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in names})
+
+
+def _upsert(dialect: str, table, keys: list[str], source, counts: tuple, where=None):
     """INSERT the grouped counts, or add them to the rows already there."""
-    key_columns = _sort_keys(db.bind.dialect.name, [source.c[key] for key in keys])
-    grouped = select(*key_columns, *counts).group_by(*key_columns).order_by(*key_columns)
-    if where is not None:
-        grouped = grouped.where(where)
-    statement = _insert(db, table).from_select([*keys, "clicks", "bots"], grouped)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in ("clicks", "bots")}
-    )
-    await db.execute(statement)
+    insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+    return _on_conflict_add(insert.from_select([*keys, "clicks", "bots"], _grouped(dialect, source, keys, counts, where)), keys, ("clicks", "bots"))
 
 
 async def _add_visitors(db: AsyncSession, new_visitors: Counter) -> None:
+    """SQLite: add the new visitors to rollup_days."""
     table = DayRollup.__table__
-    rows = sorted(new_visitors.items())
-    if db.bind.dialect.name == "postgresql":  # one statement over arrays, not one per row
-        await db.execute(
-            text(
-                "INSERT INTO rollup_days (scope, scope_id, day, visitors) "
-                "SELECT * FROM unnest(CAST(:scopes AS varchar[]), CAST(:keys AS int[]), CAST(:days AS date[]), CAST(:counts AS int[])) "
-                "ON CONFLICT (scope, scope_id, day) DO UPDATE SET visitors = rollup_days.visitors + EXCLUDED.visitors"
-            ),
-            {
-                "scopes": [scope for (scope, _, _), _ in rows],
-                "keys": [key for (_, key, _), _ in rows],
-                "days": [day for (_, _, day), _ in rows],
-                "counts": [count for _, count in rows],
-            },
-        )
-        return
-    statement = _insert(db, table)
+    statement = sqlite_insert(table)
     statement = statement.on_conflict_do_update(index_elements=["scope", "scope_id", "day"], set_={"visitors": table.c.visitors + statement.excluded.visitors})
+    rows = sorted(new_visitors.items())
     await db.execute(statement, [{"scope": scope, "scope_id": key, "day": day, "visitors": count} for (scope, key, day), count in rows])
 
 
