@@ -10,7 +10,7 @@ from linkapp.pages.dashboard import dashboard_page
 from linkapp.pages.link import link_page
 from linkapp.pages.not_found import not_found_page
 from linkapp.redirect import ShortLinks
-from linkapp.services import link_changes, maintenance
+from linkapp.services import broadcast, link_changes, live, maintenance  # noqa: F401 (link_changes, live: their channels)
 from linkapp.state.auth import AuthState
 from linkapp.state.insights import InsightsState
 from linkapp.state.link_detail import LinkDetailState
@@ -22,7 +22,7 @@ app = rx.App(
 )
 app.register_lifespan_task(click_writer)
 app.register_lifespan_task(maintenance.upkeep)
-app.register_lifespan_task(link_changes.listener)
+app.register_lifespan_task(broadcast.listener)
 app.add_page(dashboard_page, route=routes.INDEX, title="Dashboard · Linkapp", on_load=[AuthState.require_login, LinksState.start, InsightsState.load_quick(False)])
 app.add_page(link_page, route=routes.LINK, title="Link · Linkapp", on_load=[AuthState.require_login, LinkDetailState.start, InsightsState.load_quick(True)])
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · Linkapp", on_load=AuthState.redirect_if_signed_in)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import pytest
@@ -81,11 +82,11 @@ async def test_editing_a_link_announces_it_to_the_other_instances(client, channe
         response = await client.patch(f"/api/v1/links/{link['id']}", json={"url": "https://example.com/edited"}, headers=user["headers"])
         assert response.status_code == 200
         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=3)
-        assert message is not None and int(message["data"]) == ids.decode_link_id(link["id"])
+        assert message is not None and int(json.loads(message["data"])["data"]) == ids.decode_link_id(link["id"])
 
         assert (await client.delete(f"/api/v1/links/{link['id']}", headers=user["headers"])).status_code == 204
         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=3)
-        assert message is not None and int(message["data"]) == ids.decode_link_id(link["id"])
+        assert message is not None and int(json.loads(message["data"])["data"]) == ids.decode_link_id(link["id"])
 
 
 async def test_edit_works_here_when_redis_is_unreachable(client, monkeypatch, caplog):

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     CLICK_CLAIM_IDLE: float = 60.0
     # With REDIS_URL: where a changed link is announced, so every instance drops it from its cache.
     LINK_CHANNEL: str = "linkapp:link-changed"
+    # With REDIS_URL: where an instance that stored clicks says so, so open dashboards on every
+    # instance refresh.
+    CLICKS_CHANNEL: str = "linkapp:clicks-stored"
     # With REDIS_URL: where each instance counts the clicks of links with max_clicks.
     ALLOWANCE_KEY_PREFIX: str = "linkapp:allowance"
     FORWARD_QUERY_PARAMS: bool = False

@@ -21,9 +21,8 @@ from redis.exceptions import RedisError
 from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
 from linkapp.models.click import Click
-from linkapp.services import click_store, metrics, rejects, spool
+from linkapp.services import click_store, live, metrics, rejects, spool
 from linkapp.services.click_stream import ClickStream
-from linkapp.services.live import feed
 from linkapp.services.store_thread import store_thread
 
 log = logging.getLogger(__name__)
@@ -305,7 +304,7 @@ async def write_clicks(batch: list[Click]) -> int:
             raise
         stored = await rejects.store_around(batch, _store, exc)
     metrics.clicks_stored.inc(stored)
-    feed.publish()  # open dashboards refresh, replayed clicks included
+    live.clicks_stored()  # open dashboards refresh, replayed clicks included
     return stored
 
 

@@ -1,8 +1,18 @@
-"""Tells open dashboards that new clicks are stored, so they refresh without polling the database."""
+"""Tells open dashboards that new clicks are stored, so they refresh without polling the database.
+
+With REDIS_URL the news goes to every instance (see broadcast): a dashboard open on one instance
+refreshes when another instance's writer stored the clicks.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+
+from linkapp.core.logs import Throttled
+from linkapp.services import broadcast
+
+log = logging.getLogger(__name__)
 
 
 class ClickFeed:
@@ -32,3 +42,13 @@ class ClickFeed:
 
 
 feed = ClickFeed()
+# A dashboard may have missed news while the listener was away: one refresh catches it up.
+CHANNEL = broadcast.channel("CLICKS_CHANNEL", heard=lambda _: feed.publish(), connected=lambda: feed.publish())
+_unannounced = Throttled(log, 60.0)
+
+
+def clicks_stored() -> None:
+    """Call after a batch of clicks is committed: dashboards here refresh now, elsewhere as soon
+    as their instance hears of it."""
+    feed.publish()
+    broadcast.publish_soon(CHANNEL, "", on_failure=lambda: _unannounced.warning("could not tell the other instances that clicks were stored; their dashboards refresh on their own clicks"))
