@@ -8,7 +8,8 @@ from linkapp import db as database
 from linkapp.core.errors import DomainError
 from linkapp.services import api_keys
 from linkapp.state.auth import signed_in_user_id
-from linkapp.state.links import format_day
+from linkapp.state.link_detail import LinkDetailState
+from linkapp.state.links import LinksState, format_day
 
 MAX_LISTED = 100
 
@@ -27,17 +28,26 @@ class ApiKeysState(rx.State):
             return False
         async with database.session() as db:
             items, _ = await api_keys.list_keys(db=db, user_id=user_id, limit=MAX_LISTED, offset=0)
+        tz = await self._browser_tz()
         self.keys = [
             {
                 "id": key.id,
                 "name": key.name,
                 "prefix": f"{key.prefix}…",
-                "created": format_day(key.created_at, "UTC"),
-                "last_used": format_day(key.last_used_at, "UTC") or "never",
+                "created": format_day(key.created_at, tz),
+                "last_used": format_day(key.last_used_at, tz) or "never",
             }
             for key in map(api_keys.to_public, items)
         ]
         return True
+
+    async def _browser_tz(self) -> str:
+        """The browser's zone, as the page the dialog opened on learnt it (dashboard or link)."""
+        for page_state in (LinksState, LinkDetailState):
+            tz = (await self.get_state(page_state)).tz
+            if tz != "UTC":
+                return tz
+        return "UTC"
 
     @rx.event
     async def show(self):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SCREENSHOTS
@@ -38,6 +42,27 @@ def test_key_made_in_the_ui_works_for_scripts_until_revoked(page, signed_in, bas
     expect(page.get_by_text("Key revoked")).to_be_visible()
     expect(page.locator("#no-api-keys")).to_be_visible()
     assert httpx.get(f"{base_url}/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+# UTC+14: its day differs from UTC's from 10:00 UTC on, so a date shown in UTC would differ then.
+FAR_EAST = "Pacific/Kiritimati"
+
+
+@pytest.fixture
+def far_east_page(page):
+    """The browser's clock in FAR_EAST, from before it signs in."""
+    page.context.new_cdp_session(page).send("Emulation.setTimezoneOverride", {"timezoneId": FAR_EAST})
+    return page
+
+
+def test_key_dates_are_days_in_the_browsers_zone(far_east_page, signed_in):
+    page = far_east_page
+    expect(page.locator("#empty-state")).to_be_visible()  # the dashboard has learnt the zone and loaded
+    _open_keys(page)
+    page.fill("#api-key-name", "far east script")
+    page.click("#create-api-key")
+    today_there = datetime.now(ZoneInfo(FAR_EAST)).strftime("%b %-d, %Y")
+    expect(page.locator(".api-key-row").first).to_contain_text(today_there)
 
 
 def test_key_without_a_name_is_refused_at_the_field(page, signed_in):
