@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     CLICKS_CHANNEL: str = "linkapp:clicks-stored"
     # With REDIS_URL: where each instance counts the clicks of links with max_clicks.
     ALLOWANCE_KEY_PREFIX: str = "linkapp:allowance"
+    # With REDIS_URL: where all writers count each visitor's recent clicks on a link, to tell bursts.
+    BURST_KEY_PREFIX: str = "linkapp:bursts"
     FORWARD_QUERY_PARAMS: bool = False
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

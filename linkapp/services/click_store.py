@@ -22,14 +22,12 @@ from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
 from linkapp.models.rollup import VisitorSalt
 from linkapp.services import rollup_writes
-from linkapp.services.enrich import BurstDetector, enrich
+from linkapp.services.bursts import bursts
+from linkapp.services.enrich import enrich
 
 # Salts of today and yesterday stay (clicks can arrive late); older ones are deleted.
 SALT_DAYS = 1
 _salts: dict[date, str] = {}
-# One detector for the process: bursts are seen across batches. The limit is high on purpose:
-# an office behind one address with one browser version looks like a single visitor.
-_bursts = BurstDetector(limit=20, window=10.0)
 
 
 def _insert(db: AsyncSession, model):
@@ -61,9 +59,8 @@ async def forget_old_salts(db: AsyncSession) -> None:
 
 def reset() -> None:
     """Forget cached salts and the burst history (tests, or after restoring a database)."""
-    global _bursts
     _salts.clear()
-    _bursts = BurstDetector(limit=_bursts.limit, window=_bursts.window)
+    bursts.reset()
 
 
 async def store(batch: list[Click]) -> int:
@@ -71,7 +68,8 @@ async def store(batch: list[Click]) -> int:
     async with database.session() as db:
         days = {click.clicked_at.astimezone(UTC).date() for click in batch}
         salts = {day: await salt_for(db, day) for day in sorted(days)}
-        rows = [enrich(click, salt=salts[click.clicked_at.astimezone(UTC).date()], bursts=_bursts) for click in batch]
+        rows = [enrich(click, salt=salts[click.clicked_at.astimezone(UTC).date()]) for click in batch]
+        await bursts.flag(rows)
         new_ids = await _insert_events(db, rows)
         if new_ids:
             await rollup_writes.count_events(db, _among(db, new_ids))

@@ -169,13 +169,12 @@ def warm_up() -> None:
     geo.locate("8.8.8.8")
 
 
-def enrich(click: Click, *, salt: str, bursts: BurstDetector | None = None) -> dict:
+def enrich(click: Click, *, salt: str) -> dict:
     """The link_events row for `click`, with no raw client address left in it (unless configured).
 
     Args:
         click: The click as the redirect recorded it, raw address included.
         salt: The visitor-id salt of the click's UTC day.
-        bursts: The writer's burst detector; without one no click is flagged as a burst.
 
     Returns:
         A dict with exactly the link_events columns the writer inserts: click_id, link_id,
@@ -189,8 +188,6 @@ def enrich(click: Click, *, salt: str, bursts: BurstDetector | None = None) -> d
     if reason is None or reason == bots.BOT:
         # Judged again: a click spooled by an older version may carry none or the coarse "bot".
         reason = bots.bot_reason(click.method, click.user_agent) or reason
-    if reason is None and bursts is not None and bursts.check(click.link_id, visitor, click.clicked_at):
-        reason = bots.BURST
     return {
         "click_id": click.click_id,
         "link_id": click.link_id,

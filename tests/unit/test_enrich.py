@@ -255,25 +255,6 @@ def test_enrich_with_no_recorded_reason_judges_the_agent():
     assert enrich(click(user_agent=None), salt="s")["bot_reason"] == "empty_ua"
 
 
-def test_enrich_with_burst_detector_flags_the_clicks_past_the_limit():
-    bursts = BurstDetector()
-    rows = [enrich(click(clicked_at=T0 + timedelta(seconds=i)), salt="s", bursts=bursts) for i in range(12)]
-    assert [row["bot_reason"] for row in rows] == [None] * 10 + ["burst", "burst"]
-    assert [row["is_bot"] for row in rows] == [False] * 10 + [True, True]
-
-
-def test_enrich_with_burst_detector_leaves_other_reasons_alone():
-    bursts = BurstDetector()
-    rows = [enrich(click(user_agent="curl/8.5.0", clicked_at=T0), salt="s", bursts=bursts) for _ in range(12)]
-    assert {row["bot_reason"] for row in rows} == {"http_client"}
-    assert len(bursts) == 0
-
-
-def test_enrich_without_burst_detector_never_flags_a_burst():
-    rows = [enrich(click(clicked_at=T0), salt="s") for _ in range(12)]
-    assert all(row["bot_reason"] is None for row in rows)
-
-
 def test_warm_up_leaves_the_agent_parsers_ready():
     bots._classify.cache_clear()
     devices._describe.cache_clear()

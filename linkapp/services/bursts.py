@@ -1,0 +1,106 @@
+"""Bursts: one visitor clicking one link more than LIMIT times within WINDOW seconds.
+
+A burst has to be judged where every click of the visitor is seen. One process sees them all
+(its writer's `BurstDetector`). With REDIS_URL, clicks reach the database through whichever
+worker or instance takes them off the shared stream, so each would see a share and let a burst
+through as people: the clicks are counted in Redis instead (a sorted set per link and visitor,
+keyed by the day-salted visitor id, never an address), by a Lua script that takes a batch at a
+time. If Redis cannot be reached the writer judges with what it sees itself, and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from linkapp.core.config import settings
+from linkapp.core.logs import Throttled
+from linkapp.services import bots
+from linkapp.services.enrich import BurstDetector
+
+log = logging.getLogger(__name__)
+# The limit is high on purpose: an office behind one address with one browser version looks
+# like a single visitor.
+LIMIT = 20
+WINDOW = 10.0
+# Clicks older than this (before the newest one seen) cannot matter any more; late ones from a
+# replayed spool are judged among what is left.
+KEEP_SECONDS = 60
+REDIS_TIMEOUT = 2.0
+# Redis runs one script at a time: batches go in slices, so that rate limits and the click
+# stream never wait long behind one.
+SLICE = 500
+# KEYS: a set per click. ARGV: window, limit, keep, then the click id and time of each click.
+# A click is a burst when more than `limit` clicks already judged, itself included, lie within
+# `window` of it on either side: writers take batches in any order, and a visitor's earlier
+# clicks may be judged after later ones; either way all but `limit` of a dense run are bursts
+# (in time order this is the one-process rule). The click id is the member, so a batch judged
+# again (a retry) is not counted twice.
+_JUDGE = """
+local window, limit, keep = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local verdicts = {}
+for i, key in ipairs(KEYS) do
+  local member, at = ARGV[2 + 2 * i], tonumber(ARGV[3 + 2 * i])
+  redis.call('ZADD', key, 'NX', at, member)
+  local recent = redis.call('ZCOUNT', key, '(' .. (at - window), '(' .. (at + window))
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (at - keep))
+  redis.call('EXPIRE', key, keep)
+  verdicts[i] = recent > limit and 1 or 0
+end
+return verdicts
+"""
+
+
+class Bursts:
+    def __init__(self) -> None:
+        self.local = BurstDetector(limit=LIMIT, window=WINDOW)
+        self._clients: dict[tuple[asyncio.AbstractEventLoop, str], Redis] = {}
+        self._redis_away = Throttled(log, 60.0)
+
+    def reset(self) -> None:
+        """Forget this process's history (tests, or after restoring a database)."""
+        self.local = BurstDetector(limit=LIMIT, window=WINDOW)
+        self._redis_away.reset()
+
+    async def flag(self, rows: list[dict]) -> None:
+        """Mark the batch's clicks that make a burst (enriched link_events rows, in arrival order)."""
+        people = [row for row in rows if not row["is_bot"] and row["visitor_id"]]
+        if not people:
+            return
+        verdicts = None
+        if settings.REDIS_URL:
+            try:
+                verdicts = await self._judge_shared(people)
+            except (RedisError, OSError) as exc:
+                self._redis_away.warning("burst detection cannot reach Redis (%s): each writer judges the clicks it sees", exc.__class__.__name__)
+        if verdicts is None:
+            verdicts = [self.local.check(row["link_id"], row["visitor_id"], row["clicked_at"]) for row in people]
+        for row, burst in zip(people, verdicts, strict=True):
+            if burst:
+                row["is_bot"], row["bot_reason"] = True, bots.BURST
+
+    async def _judge_shared(self, rows: list[dict]) -> list[bool]:
+        client = self._client()
+        verdicts: list[bool] = []
+        for start in range(0, len(rows), SLICE):
+            part = rows[start : start + SLICE]
+            keys = [f"{settings.BURST_KEY_PREFIX}:{row['link_id']}:{row['visitor_id']}" for row in part]
+            args: list[object] = [WINDOW, LIMIT, KEEP_SECONDS]
+            for row in part:
+                args += [row["click_id"], f"{row['clicked_at'].timestamp():.6f}"]
+            verdicts += [bool(flag) for flag in await client.eval(_JUDGE, len(keys), *keys, *args)]
+        return verdicts
+
+    def _client(self) -> Redis:
+        # A client per event loop: the writer stores on a thread of its own, tests on theirs.
+        key = (asyncio.get_running_loop(), settings.REDIS_URL)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = Redis.from_url(settings.REDIS_URL, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+        return client
+
+
+bursts = Bursts()
