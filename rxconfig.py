@@ -2,7 +2,11 @@
 
 import reflex as rx
 
+from linkapp.core import workers
 from linkapp.core.config import settings
+
+# Before anything imports prometheus_client: with Redis the workers add their metrics up.
+workers.share_metrics()
 
 config = rx.Config(
     app_name="linkapp",

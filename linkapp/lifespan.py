@@ -6,6 +6,7 @@ import contextlib
 import logging
 
 from linkapp import db as database
+from linkapp.services import metrics
 from linkapp.services.clicks import recorder
 from linkapp.services.store_thread import store_thread
 
@@ -25,4 +26,5 @@ async def click_writer():
         finally:
             await store_thread.close()
             await database.dispose_current()
+            metrics.process_ended()
         log.info("click writer stopped; %d clicks written", recorder.written)

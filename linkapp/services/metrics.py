@@ -1,12 +1,17 @@
 """Prometheus metrics of the redirect and the click pipeline, in a registry of their own.
 
-A dedicated registry keeps the text at /metrics to what we define (and lets tests read it);
-each server process counts for itself, so scrape every worker when several run.
+A dedicated registry keeps the text at /metrics to what we define (and lets tests read it).
+When several workers serve one instance (with Redis), each counts in a shared directory and
+/metrics adds them up (see core/workers).
 """
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
+import os
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest, multiprocess
+
+from linkapp.core.workers import METRICS_DIR_ENV
 
 registry = CollectorRegistry(auto_describe=True)
 
@@ -14,6 +19,8 @@ click_queue_depth = Gauge(
     "linkapp_click_queue_depth",
     "Clicks recorded but not yet stored: this process's queue, plus the shared stream's backlog with Redis.",
     registry=registry,
+    # Workers: the latest view of a live one (with Redis, the backlog is one for all of them).
+    multiprocess_mode="livemostrecent",
 )
 click_queue_full = Counter(
     "linkapp_click_queue_full",
@@ -46,5 +53,15 @@ def count_redirect(status: int) -> None:
 
 
 def render() -> tuple[bytes, str]:
-    """The registry in Prometheus text format, and its content type."""
+    """The metrics in Prometheus text format (every worker's, added up), and their content type."""
+    if os.environ.get(METRICS_DIR_ENV):
+        workers = CollectorRegistry()
+        multiprocess.MultiProcessCollector(workers)
+        return generate_latest(workers), CONTENT_TYPE_LATEST
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def process_ended() -> None:
+    """A worker stopping: its gauges no longer count (its counters still do)."""
+    if os.environ.get(METRICS_DIR_ENV):
+        multiprocess.mark_process_dead(os.getpid())
