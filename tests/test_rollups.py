@@ -195,6 +195,22 @@ async def test_purge_deletes_raw_clicks_but_keeps_whole_day_figures(client, db, 
         assert after[key] == before[key], key
 
 
+async def test_purge_runs_in_one_worker_at_a_time(client, db, db_engine, traffic, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one worker: nothing to share")
+    user, links, link_ids, clicks = traffic
+    retention = (datetime.now(UTC) - START).days - 20
+    async with db_engine.connect() as other_worker:
+        await other_worker.begin()
+        await other_worker.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": maintenance.PURGE_LOCK})
+
+        assert await maintenance.purge_old_clicks(db, retention) == 0
+        assert await db.scalar(select(func.count()).select_from(LinkEvent)) == len(clicks)
+        await other_worker.rollback()  # that worker is done
+
+    assert await maintenance.purge_old_clicks(db, retention) == len(clicks)
+
+
 async def test_deleting_a_link_takes_it_out_of_the_owner_totals(client, db, traffic):
     user, links, link_ids, clicks = traffic
     response = await client.delete(f"/api/v1/links/{links[1]['id']}", headers=user["headers"])

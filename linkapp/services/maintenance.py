@@ -9,7 +9,7 @@ import hashlib
 import logging
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.core.times import utcnow
@@ -24,6 +24,9 @@ REBUILD_CHUNK = 100_000
 # Reasons the user agent alone cannot tell again: keep them as they were recorded.
 REQUEST_REASONS = {"head", "prefetch", "burst"}
 ROLLUP_MODELS = (QuarterHourRollup, DayRollup, DimensionRollup, DayVisitor)
+# PostgreSQL advisory lock taken by the purge: every worker runs the daily maintenance (each must
+# forget its cached salts), but the deletes need doing once.
+PURGE_LOCK = 0x6C696E6B  # "link"
 
 
 async def _give_old_events_visitor_ids(db: AsyncSession) -> None:
@@ -94,10 +97,15 @@ async def daily(db: AsyncSession, retention_days: int) -> None:
 
 
 async def purge_old_clicks(db: AsyncSession, retention_days: int) -> int:
-    """Delete raw events (and per-day visitor ids) older than `retention_days`; rollups stay."""
+    """Delete raw events (and per-day visitor ids) older than `retention_days`; rollups stay.
+    Returns how many events were deleted (0 when another worker holds the purge)."""
     if retention_days <= 0:
         return 0
     cutoff = utcnow() - timedelta(days=retention_days)
+    if db.bind.dialect.name == "postgresql" and not await db.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PURGE_LOCK}):
+        await db.rollback()
+        log.info("another worker is purging old clicks; leaving it to that one")
+        return 0
     result = await db.execute(delete(LinkEvent).where(LinkEvent.clicked_at < cutoff))
     await db.execute(delete(DayVisitor).where(DayVisitor.day < cutoff.date()))
     await click_store.forget_old_salts(db)
