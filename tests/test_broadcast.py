@@ -59,7 +59,7 @@ async def test_clicks_stored_by_another_instance_wake_a_dashboard_here(channel, 
 
 async def test_own_news_coming_back_does_not_refresh_twice(channel, listening):
     version = live.feed.version
-    await _say(channel, sender=broadcast.INSTANCE)  # as if this instance had published it
+    await _say(channel, sender=broadcast.sender())  # as if this instance had published it
     await _say(channel, sender="another-instance")  # a marker: once it is heard, ours was too
 
     deadline = asyncio.get_running_loop().time() + 3
@@ -81,7 +81,7 @@ async def test_storing_clicks_tells_the_other_instances(client, channel):
         assert stored == 1
         assert live.feed.version > version, "this instance's dashboards refresh at once"
         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=3)
-        assert message is not None and json.loads(message["data"])["from"] == broadcast.INSTANCE
+        assert message is not None and json.loads(message["data"])["from"] == broadcast.sender()
 
 
 async def test_news_during_a_send_goes_out_once_more_not_once_each(channel):

@@ -1,6 +1,7 @@
 """One instance with Redis runs several worker processes (real server, real Redis): it must
-answer as one. /metrics adds up every worker's counts whichever worker serves the scrape, and a
-visitor's burst is judged the same however the workers share its clicks."""
+answer as one. /metrics adds up every worker's counts whichever worker serves the scrape, a
+visitor's burst is judged the same however the workers share its clicks, and an edited link
+leaves every worker's cache at once."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.skipif(bool(redis_server.missing()), reason=redis_serve
 
 SAME_VISITOR = 100
 OTHER_VISITORS = 40
+SPREAD = 40  # requests on a connection each: the workers take turns
 
 
 def _sample(text: str, name: str) -> float:
@@ -28,7 +30,7 @@ def _sample(text: str, name: str) -> float:
     return values[0]
 
 
-async def test_several_workers_count_and_judge_as_one_instance(temp_databases, tmp_path):
+async def test_several_workers_count_judge_and_redirect_as_one_instance(temp_databases, tmp_path):
     run = uuid.uuid4().hex
     env = {
         "REDIS_URL": redis_server.REDIS_URL,
@@ -57,12 +59,26 @@ async def test_several_workers_count_and_judge_as_one_instance(temp_databases, t
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and _sample(http.get("/metrics").text, "linkapp_clicks_stored_total") < answered:
                 time.sleep(0.2)
-            scrapes = [http.get("/metrics").text for _ in range(12)]  # served by different workers
+            scrapes = [httpx.get(f"{server.base_url}/metrics").text for _ in range(12)]  # a connection each: several workers
             for text in scrapes:
                 assert _sample(text, "linkapp_redirects_total") == answered
                 assert _sample(text, "linkapp_clicks_stored_total") == answered
 
             body = http.get(f"/api/v1/analytics/links/{link['id']}", headers=headers).json()
+
+            # An edit through one worker must leave every worker's cache at once (the first round
+            # warms every worker's cache).
+            def locations() -> set[str]:
+                return {
+                    httpx.get(f"{server.base_url}/{code}", headers={"User-Agent": BROWSER_UA, "X-Forwarded-For": f"203.0.113.{n + 1}"}).headers["location"]
+                    for n in range(SPREAD)
+                }
+
+            assert locations() == {"https://example.com/landing"}
+            edited = http.patch(f"/api/v1/links/{link['id']}", json={"url": "https://example.com/moved"}, headers=headers)
+            assert edited.status_code == 200
+            time.sleep(0.3)  # the announcement crosses Redis
+            assert locations() == {"https://example.com/moved"}
     finally:
         server.stop(signal.SIGTERM)
         client = redis.Redis.from_url(redis_server.REDIS_URL)

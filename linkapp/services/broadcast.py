@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ from redis.exceptions import RedisError
 from linkapp.core.config import settings
 
 log = logging.getLogger(__name__)
-# This process, as the sender of its messages.
-INSTANCE = secrets.token_hex(8)
+_STARTED = secrets.token_hex(8)
+
+
+def sender() -> str:
+    """This process, as the sender of its messages. The pid is part of it: server workers are
+    forked from a process that imported this module, and share whatever it drew at random."""
+    return f"{_STARTED}-{os.getpid()}"
 # How long a publish may take before the message is given up (the others catch up their own way).
 PUBLISH_TIMEOUT = 2.0
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0)
@@ -54,7 +60,7 @@ async def publish(to: Channel, data: str) -> bool:
     """Send `data` to the other instances; False when Redis could not take it (or is not set)."""
     if not settings.REDIS_URL:
         return False
-    message = json.dumps({"from": INSTANCE, "data": data})
+    message = json.dumps({"from": sender(), "data": data})
     try:
         async with Redis.from_url(settings.REDIS_URL, socket_timeout=PUBLISH_TIMEOUT, socket_connect_timeout=PUBLISH_TIMEOUT) as client:
             await client.publish(to.name, message)
@@ -99,7 +105,7 @@ def _dispatch(channels: dict[str, Channel], message: dict) -> None:
     except (TypeError, ValueError):
         body = None
     if isinstance(body, dict):
-        if body.get("from") == INSTANCE:
+        if body.get("from") == sender():
             return
         data = body.get("data")
     else:  # a bare value, as instances before this format sent it

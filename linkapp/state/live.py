@@ -10,14 +10,15 @@ MAX_WATCH_SECONDS = 4 * 3600
 POLL_TIMEOUT = 15.0
 
 
-def tab_connected(token: str) -> bool:
-    """Whether the browser tab behind `token` still has its websocket open."""
+async def tab_connected(token: str) -> bool:
+    """Whether the browser tab behind `token` still has its websocket open, on any worker (with
+    Redis, a tab's socket may live in another worker than the task watching for it)."""
     from linkapp.linkapp import app
 
-    try:
-        return token in app.event_namespace.token_to_sid
-    except (AttributeError, ValueError):  # no websocket layer (tests): treat as connected
+    manager = getattr(getattr(app, "event_namespace", None), "_token_manager", None)
+    if manager is None:  # no websocket layer (tests): treat as connected
         return True
+    return await manager.is_token_connected(token)
 
 
 async def watch(state, on_page, reload) -> None:
@@ -28,7 +29,7 @@ async def watch(state, on_page, reload) -> None:
     token = state.router.session.client_token
     while time.monotonic() - started < MAX_WATCH_SECONDS:
         new_version = await feed.wait(version, POLL_TIMEOUT)
-        if not tab_connected(token):
+        if not await tab_connected(token):
             break
         async with state:
             if not on_page(state.router.url.path) or not state._watching:

@@ -1,0 +1,58 @@
+"""The UI on an instance as production runs it with Redis: PostgreSQL, Reflex state in Redis,
+and several worker processes. A tab's websocket, the task keeping its page current and the
+writer that stores a click are usually in different workers; the page must still follow."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from playwright.sync_api import expect
+
+from tests import redis_server
+from tests.e2e.conftest import api_link
+
+pytestmark = pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")
+
+
+@pytest.fixture(scope="module")
+def workers_server(temp_databases, tmp_path_factory) -> Iterator:
+    from tests.live import start_server
+
+    run = uuid.uuid4().hex
+    names = {
+        "CLICK_STREAM": f"linkapp-test:{run}",
+        "BURST_KEY_PREFIX": f"linkapp-test:bursts:{run}",
+        "LINK_CHANNEL": f"linkapp-test:links:{run}",
+        "CLICKS_CHANNEL": f"linkapp-test:clicks:{run}",
+    }
+    folder = tmp_path_factory.mktemp("workers")
+    server = start_server(temp_databases.postgresql(), folder / "server.log", extra_env={"REDIS_URL": redis_server.REDIS_URL, **names})
+    yield server
+    server.stop()
+    redis.Redis.from_url(redis_server.REDIS_URL).delete(names["CLICK_STREAM"])
+
+
+@pytest.fixture
+def base_url(workers_server) -> str:
+    return workers_server.base_url
+
+
+def test_dashboard_and_link_page_follow_clicks_stored_by_any_worker(page, context, signed_in, base_url, target_site):
+    link = api_link(base_url, signed_in, title="Shared", url=f"{target_site}/landing")
+    visitor = context.new_page()
+    for clicks in range(4):
+        # A reload opens a new websocket, often to another worker than the one whose task keeps
+        # the page current; and the click may be stored by a third.
+        page.reload()
+        expect(page.locator(".link-clicks").first).to_have_text(str(clicks))
+        visitor.goto(link["shortened_url"])
+        expect(visitor.locator("h1")).to_have_text("Target")
+        expect(page.locator(".link-clicks").first).to_have_text(str(clicks + 1), timeout=5_000)
+
+    page.click(".link-title")
+    expect(page.locator("#range-clicks")).to_have_text("4")
+    visitor.goto(link["shortened_url"])
+    expect(page.locator("#range-clicks")).to_have_text("5", timeout=5_000)
