@@ -54,6 +54,8 @@ class AuthState(rx.State):
     password_errors: list[str] = []
     form_error: str = ""
     submitting: bool = False
+    # The page (/login or /register) the form's messages belong to.
+    _form_page: str = ""
 
     @rx.var
     def signed_in(self) -> bool:
@@ -107,19 +109,28 @@ class AuthState(rx.State):
 
     @rx.event
     async def redirect_if_signed_in(self):
-        """on_load of /login and /register. Typed values are kept: a fast typist may be ahead of us."""
-        self.username_error, self.password_errors, self.form_error, self.submitting = "", [], "", False
+        """on_load of /login and /register: messages left from the other page go. Typed values,
+        and what this page's own events said, stay: a fast typist may be ahead of us (with
+        several workers, this can run after a submit the page already sent)."""
+        if self._form_page != self.router.url.path:
+            self.username_error, self.password_errors, self.form_error, self.submitting = "", [], "", False
+            self._form_page = self.router.url.path
         if self.session_token and await self.current_user_id() is not None:
             return rx.redirect(routes.INDEX)
 
+    def _on_form_page(self) -> None:
+        self._form_page = self.router.url.path
+
     @rx.event
     def set_form_username(self, value: str):
+        self._on_form_page()
         self.form_username = value
         self.username_error = ""
         self.form_error = ""
 
     @rx.event
     def set_form_password(self, value: str):
+        self._on_form_page()
         self.form_password = value
         self.password_errors = []
         self.form_error = ""
@@ -127,11 +138,13 @@ class AuthState(rx.State):
     @rx.event
     def check_username(self, _value: str = ""):
         """Inline validation on blur, with the same rules as the API."""
+        self._on_form_page()
         problems = users.username_problems(self.form_username)
         self.username_error = problems[0] if problems else ""
 
     @rx.event
     def check_password(self, _value: str = ""):
+        self._on_form_page()
         self.password_errors = users.password_problems(self.form_password) if self.form_password else []
 
     def _client_ip(self) -> str:
@@ -177,6 +190,7 @@ class AuthState(rx.State):
 
     @rx.event
     async def login(self, form: dict | None = None):
+        self._on_form_page()
         self._take_form(form)
         self.username_error, self.password_errors, self.form_error = "", [], ""
         if not self.form_username or not self.form_password:
@@ -194,6 +208,7 @@ class AuthState(rx.State):
 
     @rx.event
     async def register(self, form: dict | None = None):
+        self._on_form_page()
         self._take_form(form)
         self.username_error, self.password_errors, self.form_error = "", [], ""
         self.submitting = True

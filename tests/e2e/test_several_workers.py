@@ -12,7 +12,7 @@ import redis
 from playwright.sync_api import expect
 
 from tests import redis_server
-from tests.e2e.conftest import api_link
+from tests.e2e.conftest import api_link, api_user
 
 pytestmark = pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")
 
@@ -56,3 +56,20 @@ def test_dashboard_and_link_page_follow_clicks_stored_by_any_worker(page, contex
     expect(page.locator("#range-clicks")).to_have_text("4")
     visitor.goto(link["shortened_url"])
     expect(page.locator("#range-clicks")).to_have_text("5", timeout=5_000)
+
+
+def test_a_fast_submit_keeps_its_message(browser, base_url):
+    """The page's on_load may reach a worker after a submit the page already sent; it must not
+    wipe that submit's message. Several fresh tabs, since the order varies (1 in 4 lost it)."""
+    api_user(base_url, "e2e_fast")
+    for _ in range(4):
+        context = browser.new_context(base_url=base_url)
+        try:
+            page = context.new_page()
+            page.goto("/login")
+            page.fill("#username", "e2e_fast")
+            page.fill("#password", "Not-The-Password-1")
+            page.click("#submit")
+            expect(page.locator("#form-error")).to_have_text("Incorrect username or password.")
+        finally:
+            context.close()
