@@ -15,7 +15,7 @@ from linkapp.services import links as link_service
 from linkapp.state.auth import signed_in_user_id
 from linkapp.state.charts import clicks_line, share_donut, source_bar
 from linkapp.state.links import TZ_SCRIPT, format_day
-from linkapp.state.live import watch
+from linkapp.state.live import loading, watch
 
 RANGES = {"7": 7, "30": 30, "90": 90}
 
@@ -53,6 +53,7 @@ class LinkDetailState(rx.State):
     bots: list[dict] = []
     bot_total: int = 0
     _watching: bool = False
+    _loaded_version: int = 0
 
     @rx.var
     def clicks_fig(self) -> go.Figure:
@@ -107,6 +108,7 @@ class LinkDetailState(rx.State):
         return today - timedelta(days=RANGES.get(self.range_choice, 30) - 1), today
 
     async def _reload(self) -> None:
+        loading(self)
         user_id = await signed_in_user_id(self)
         if user_id is None or not self.public_id:
             self.not_found = not self.public_id

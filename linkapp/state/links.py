@@ -14,7 +14,7 @@ from linkapp.services import analytics
 from linkapp.services import links as link_service
 from linkapp.state.auth import signed_in_user_id
 from linkapp.state.charts import spark_figure
-from linkapp.state.live import watch
+from linkapp.state.live import loading, watch
 
 PAGE_SIZE = 10
 TZ_SCRIPT = "Intl.DateTimeFormat().resolvedOptions().timeZone"
@@ -63,6 +63,7 @@ class LinksState(rx.State):
     top_link_clicks: int = 0
     daily: list[dict] = []
     _watching: bool = False
+    _loaded_version: int = 0
 
     @rx.var
     def page_count(self) -> int:
@@ -93,6 +94,7 @@ class LinksState(rx.State):
             return LinksState.watch_clicks
 
     async def _reload(self) -> None:
+        loading(self)
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return

@@ -21,12 +21,21 @@ async def tab_connected(token: str) -> bool:
     return await manager.is_token_connected(token)
 
 
+def loading(state) -> None:
+    """Call as a page starts reading its figures: its watch then knows which news they include."""
+    state._loaded_version = feed.version
+
+
 async def watch(state, on_page, reload) -> None:
     """Call `reload` (inside `async with state`) whenever clicks are stored, while the tab is
-    open and `on_page(path)` holds. The state must have a `_watching` backend var."""
+    open and `on_page(path)` holds. The state must have `_watching` and `_loaded_version`
+    backend vars (see `loading`)."""
     started = time.monotonic()
-    version = feed.version
     token = state.router.session.client_token
+    async with state:
+        # Clicks stored between the page's load and this task's start count too. (Counted in
+        # another worker, the number differs: one reload too many, none missed.)
+        version = state._loaded_version
     while time.monotonic() - started < MAX_WATCH_SECONDS:
         new_version = await feed.wait(version, POLL_TIMEOUT)
         if not await tab_connected(token):
