@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     ALLOWANCE_KEY_PREFIX: str = "linkapp:allowance"
     # With REDIS_URL: where all writers count each visitor's recent clicks on a link, to tell bursts.
     BURST_KEY_PREFIX: str = "linkapp:bursts"
+    # With REDIS_URL: where AI answers are kept for INSIGHT_CACHE_SECONDS, for every instance.
+    INSIGHT_KEY_PREFIX: str = "linkapp:insights"
     FORWARD_QUERY_PARAMS: bool = False
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import re
-import time
 from datetime import UTC, date, datetime
 
 import httpx
@@ -25,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.core import ratelimit
 from linkapp.core.config import settings
 from linkapp.core.errors import BadGateway, GatewayTimeout, ServiceUnavailable, ValidationFailed
-from linkapp.services import analytics
+from linkapp.services import analytics, answer_cache
 from linkapp.services.insight_facts import compute_facts, facts_for_range
 
 try:  # the SDK may use httpx2, a fork whose exceptions are not httpx's
@@ -40,7 +39,6 @@ __all__ = ["compute_facts", "generate_insight", "is_configured", "Insight", "NOT
 
 log = logging.getLogger(__name__)
 NOT_CONFIGURED = "AI insights are not configured on this server (set GEMINI_API_KEY)."
-CACHE_MAX_ENTRIES = 512
 DEFAULT_RETRY_AFTER = 30
 
 SYSTEM_INSTRUCTION = """\
@@ -77,7 +75,6 @@ class Insight(BaseModel):
     suggestions: list[str] = []
 
 
-_cache: dict[str, tuple[float, dict]] = {}
 _client: tuple[tuple, genai.Client] | None = None
 _client_lock = asyncio.Lock()
 
@@ -85,11 +82,6 @@ _client_lock = asyncio.Lock()
 def is_configured() -> bool:
     """Whether a Gemini key is set, i.e. whether insights (not just facts) can be offered."""
     return bool(settings.GEMINI_API_KEY)
-
-
-def clear_cache() -> None:
-    """Forget every cached answer (tests, or after a model change)."""
-    _cache.clear()
 
 
 async def generate_insight(
@@ -124,7 +116,7 @@ async def generate_insight(
     facts = await facts_for_range(db=db, owner_id=owner_id, link_id=link_id, days=days)
 
     key = _cache_key(owner_id, question, facts)
-    cached = _cached(key)
+    cached = await answer_cache.get(key)
     if cached is not None:
         return {**cached, "cached": True}
     insight = await _ask(question, facts)
@@ -134,7 +126,7 @@ async def generate_insight(
         "generated_at": datetime.now(UTC),
         "facts": facts,
     }
-    _store(key, result)
+    await answer_cache.put(key, result)
     return {**result, "cached": False}
 
 
@@ -238,25 +230,3 @@ def _new_client(api_key: str, base_url: str | None, timeout_seconds: float) -> g
 def _cache_key(owner_id: int, question: str, facts: dict) -> str:
     material = json.dumps([owner_id, settings.GEMINI_MODEL, question, facts], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(material.encode()).hexdigest()
-
-
-def _cached(key: str) -> dict | None:
-    entry = _cache.get(key)
-    if entry is None:
-        return None
-    if entry[0] < time.monotonic():
-        del _cache[key]
-        return None
-    return entry[1]
-
-
-def _store(key: str, result: dict) -> None:
-    if settings.INSIGHT_CACHE_SECONDS <= 0:
-        return
-    if len(_cache) >= CACHE_MAX_ENTRIES:
-        now = time.monotonic()
-        for stale in [k for k, (expires, _) in _cache.items() if expires < now]:
-            del _cache[stale]
-        while len(_cache) >= CACHE_MAX_ENTRIES:  # still full: drop the oldest entries
-            del _cache[next(iter(_cache))]
-    _cache[key] = (time.monotonic() + settings.INSIGHT_CACHE_SECONDS, result)

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from linkapp.core.config import settings
-from linkapp.services import insights
+from linkapp.services import answer_cache
+from tests import redis_server
 from tests.factories import create_link, register, store_clicks
 
 KEY = "test-gemini-key-123"
@@ -58,9 +59,9 @@ def gemini(fake_gemini, monkeypatch):
     monkeypatch.setattr(settings, "GEMINI_TIMEOUT_SECONDS", 5.0)
     monkeypatch.setattr(settings, "INSIGHT_CACHE_SECONDS", 300)
     monkeypatch.setattr(settings, "RATE_LIMIT_AI", "1000/minute")
-    insights.clear_cache()
+    answer_cache.clear()
     yield fake_gemini
-    insights.clear_cache()
+    answer_cache.clear()
 
 
 @pytest.fixture
@@ -131,6 +132,35 @@ async def test_create_insight_serves_repeated_question_from_cache(client, db, ge
     await add_clicks(db, link, utc(2026, 1, 23, 8))
     third = await ask(client, owner, "Why so quiet?")
     assert len(gemini.requests) == 3 and third.json()["cached"] is False
+
+
+@pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")
+async def test_cached_answer_serves_every_worker_through_redis(client, db, gemini, owner, link, monkeypatch):
+    import uuid
+
+    monkeypatch.setattr(settings, "REDIS_URL", redis_server.REDIS_URL)
+    monkeypatch.setattr(settings, "INSIGHT_KEY_PREFIX", f"linkapp-test:insights:{uuid.uuid4().hex}")
+    await add_clicks(db, link, utc(2026, 1, 22, 8))
+    first = await ask(client, owner, "Why so quiet?")
+
+    answer_cache.clear()  # another worker: nothing in its memory
+    second = await ask(client, owner, "Why so quiet?")
+
+    assert len(gemini.requests) == 1
+    assert second.json()["cached"] is True
+    assert (second.json()["insight"], second.json()["generated_at"]) == (first.json()["insight"], first.json()["generated_at"])
+
+
+async def test_answers_are_kept_in_process_while_redis_is_away(client, db, gemini, owner, link, monkeypatch, caplog):
+    monkeypatch.setattr(settings, "REDIS_URL", "redis://127.0.0.1:1/0")
+    await add_clicks(db, link, utc(2026, 1, 22, 8))
+
+    first = await ask(client, owner, "Why so quiet?")
+    second = await ask(client, owner, "Why so quiet?")
+
+    assert first.status_code == 200 and second.json()["cached"] is True
+    assert len(gemini.requests) == 1
+    assert caplog.text.count("AI answers kept in this process only") == 1
 
 
 async def test_create_insight_does_not_share_cached_answers_between_users(client, gemini, owner):
