@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from linkapp import db as database
+from linkapp.core import redis_client
 from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
 from linkapp.services import rollups
@@ -47,7 +48,6 @@ class Allowance:
     def __init__(self) -> None:
         self._used: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
-        self._clients: dict[tuple[asyncio.AbstractEventLoop, str], Redis] = {}
         self._redis_away = Throttled(log, 60.0)  # once a minute, not once a click
 
     def clear(self) -> None:
@@ -98,12 +98,7 @@ class Allowance:
     # --- shared through Redis -----------------------------------------------------------------
 
     def _client(self) -> Redis:
-        # One client per event loop: a connection belongs to the loop that opened it.
-        key = (asyncio.get_running_loop(), settings.REDIS_URL or "")
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = Redis.from_url(settings.REDIS_URL, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
-        return client
+        return redis_client.shared(REDIS_TIMEOUT)
 
     def _key(self, link_id: int) -> str:
         return f"{settings.ALLOWANCE_KEY_PREFIX}:{link_id}"

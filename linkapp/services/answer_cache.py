@@ -8,15 +8,14 @@ cannot be reached, each process keeps its own, and says so once a minute.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from datetime import datetime
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from linkapp.core import redis_client
 from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
 
@@ -24,7 +23,6 @@ log = logging.getLogger(__name__)
 MAX_ENTRIES = 512
 REDIS_TIMEOUT = 1.0
 _local: dict[str, tuple[float, dict]] = {}
-_clients: dict[tuple[asyncio.AbstractEventLoop, str], Redis] = {}
 _redis_away = Throttled(log, 60.0)
 
 
@@ -37,7 +35,7 @@ def clear() -> None:
 async def get(key: str) -> dict | None:
     if settings.REDIS_URL:
         try:
-            stored = await _client().get(_redis_key(key))
+            stored = await redis_client.shared(REDIS_TIMEOUT).get(_redis_key(key))
         except (RedisError, OSError) as exc:
             _note_redis_away(exc)
         else:
@@ -57,7 +55,7 @@ async def put(key: str, answer: dict) -> None:
         return
     if settings.REDIS_URL:
         try:
-            await _client().set(_redis_key(key), json.dumps(answer, default=_encode), ex=seconds)
+            await redis_client.shared(REDIS_TIMEOUT).set(_redis_key(key), json.dumps(answer, default=_encode), ex=seconds)
             return
         except (RedisError, OSError) as exc:
             _note_redis_away(exc)
@@ -88,12 +86,3 @@ def _decode(stored: bytes) -> dict:
 
 def _note_redis_away(exc: BaseException) -> None:
     _redis_away.warning("AI answers kept in this process only: Redis unreachable (%s)", exc.__class__.__name__)
-
-
-def _client() -> Redis:
-    # A client per event loop: the app's, and the tests' own.
-    key = (asyncio.get_running_loop(), settings.REDIS_URL)
-    client = _clients.get(key)
-    if client is None:
-        client = _clients[key] = Redis.from_url(settings.REDIS_URL, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
-    return client

@@ -10,12 +10,11 @@ time. If Redis cannot be reached the writer judges with what it sees itself, and
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from linkapp.core import redis_client
 from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
 from linkapp.services import bots
@@ -57,7 +56,6 @@ return verdicts
 class Bursts:
     def __init__(self) -> None:
         self.local = BurstDetector(limit=LIMIT, window=WINDOW)
-        self._clients: dict[tuple[asyncio.AbstractEventLoop, str], Redis] = {}
         self._redis_away = Throttled(log, 60.0)
 
     def reset(self) -> None:
@@ -83,7 +81,7 @@ class Bursts:
                 row["is_bot"], row["bot_reason"] = True, bots.BURST
 
     async def _judge_shared(self, rows: list[dict]) -> list[bool]:
-        client = self._client()
+        client = redis_client.shared(REDIS_TIMEOUT)
         verdicts: list[bool] = []
         for start in range(0, len(rows), SLICE):
             part = rows[start : start + SLICE]
@@ -93,14 +91,6 @@ class Bursts:
                 args += [row["click_id"], f"{row['clicked_at'].timestamp():.6f}"]
             verdicts += [bool(flag) for flag in await client.eval(_JUDGE, len(keys), *keys, *args)]
         return verdicts
-
-    def _client(self) -> Redis:
-        # A client per event loop: the writer stores on a thread of its own, tests on theirs.
-        key = (asyncio.get_running_loop(), settings.REDIS_URL)
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = Redis.from_url(settings.REDIS_URL, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
-        return client
 
 
 bursts = Bursts()
