@@ -20,9 +20,13 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from linkapp.core import redis_client
 from linkapp.core.config import settings
 
 log = logging.getLogger(__name__)
+# How long a publish may take before the message is given up (the others catch up their own way).
+PUBLISH_TIMEOUT = 2.0
+RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0)
 _STARTED = secrets.token_hex(8)
 
 
@@ -30,9 +34,6 @@ def sender() -> str:
     """This process, as the sender of its messages. The pid is part of it: server workers are
     forked from a process that imported this module, and share whatever it drew at random."""
     return f"{_STARTED}-{os.getpid()}"
-# How long a publish may take before the message is given up (the others catch up their own way).
-PUBLISH_TIMEOUT = 2.0
-RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,7 @@ async def publish(to: Channel, data: str) -> bool:
         return False
     message = json.dumps({"from": sender(), "data": data})
     try:
-        async with Redis.from_url(settings.REDIS_URL, socket_timeout=PUBLISH_TIMEOUT, socket_connect_timeout=PUBLISH_TIMEOUT) as client:
-            await client.publish(to.name, message)
+        await redis_client.shared(PUBLISH_TIMEOUT).publish(to.name, message)
     except (RedisError, OSError):
         return False
     return True
