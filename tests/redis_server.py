@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import uuid
+from collections.abc import AsyncIterator
 
 import redis
 
@@ -16,3 +20,29 @@ def missing() -> str | None:
     except redis.RedisError as exc:
         return f"no Redis answers at {REDIS_URL}: {exc.__class__.__name__}"
     return None
+
+
+def own_channel(monkeypatch, setting: str) -> str:
+    """REDIS_URL set, and the channel named by `setting` made this test's own."""
+    from linkapp.core.config import settings
+
+    name = f"linkapp-test:{setting.lower()}:{uuid.uuid4().hex}"
+    monkeypatch.setattr(settings, "REDIS_URL", REDIS_URL)
+    monkeypatch.setattr(settings, setting, name)
+    return name
+
+
+@contextlib.asynccontextmanager
+async def listening(*channels) -> AsyncIterator[None]:
+    """This instance's broadcast listener on `channels`, subscribed, for the block."""
+    from linkapp.services import broadcast
+
+    ready = asyncio.Event()
+    task = asyncio.create_task(broadcast.listen(ready, list(channels)))
+    try:
+        await asyncio.wait_for(ready.wait(), 5)
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -23,22 +22,13 @@ pytestmark = pytest.mark.skipif(bool(redis_server.missing()), reason=redis_serve
 
 @pytest.fixture
 def channel(monkeypatch) -> str:
-    """REDIS_URL set, and a clicks channel of this test's own."""
-    name = f"linkapp-test:clicks:{uuid.uuid4().hex}"
-    monkeypatch.setattr(settings, "REDIS_URL", redis_server.REDIS_URL)
-    monkeypatch.setattr(settings, "CLICKS_CHANNEL", name)
-    return name
+    return redis_server.own_channel(monkeypatch, "CLICKS_CHANNEL")
 
 
 @pytest.fixture
 async def listening(channel):
-    ready = asyncio.Event()
-    task = asyncio.create_task(broadcast.listen(ready, [live.CHANNEL]))
-    await asyncio.wait_for(ready.wait(), 5)
-    yield
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    async with redis_server.listening(live.CHANNEL):
+        yield
 
 
 async def _say(channel: str, sender: str, data: str = "") -> None:
@@ -98,15 +88,8 @@ async def test_news_during_a_send_goes_out_once_more_not_once_each(channel):
 
 async def test_a_dashboard_catches_up_when_the_listener_reconnects(channel):
     version = live.feed.version
-    ready = asyncio.Event()
-    task = asyncio.create_task(broadcast.listen(ready, [live.CHANNEL]))
-    try:
-        await asyncio.wait_for(ready.wait(), 5)
+    async with redis_server.listening(live.CHANNEL):
         assert live.feed.version > version, "news sent while it was not listening is lost: dashboards reload once"
-    finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
 
 
 async def test_storing_works_and_warns_once_when_redis_is_unreachable(client, monkeypatch, caplog):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 
 import pytest
 import redis.asyncio
@@ -23,22 +22,13 @@ pytestmark = pytest.mark.skipif(bool(redis_server.missing()), reason=redis_serve
 
 @pytest.fixture
 def channel(monkeypatch) -> str:
-    """REDIS_URL set, and a channel of this test's own."""
-    name = f"linkapp-test:links:{uuid.uuid4().hex}"
-    monkeypatch.setattr(settings, "REDIS_URL", redis_server.REDIS_URL)
-    monkeypatch.setattr(settings, "LINK_CHANNEL", name)
-    return name
+    return redis_server.own_channel(monkeypatch, "LINK_CHANNEL")
 
 
 @pytest.fixture
 async def listening(channel):
-    ready = asyncio.Event()
-    task = asyncio.create_task(link_changes.listen(ready))
-    await asyncio.wait_for(ready.wait(), 5)
-    yield
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    async with redis_server.listening(link_changes.CHANNEL):
+        yield
 
 
 async def _location(client, link: dict) -> str:
@@ -111,12 +101,5 @@ async def test_listener_drops_the_cache_when_it_reconnects(client, channel):
         await db.commit()
 
     # A (re)connecting listener cannot know what it missed, so it forgets everything.
-    ready = asyncio.Event()
-    task = asyncio.create_task(link_changes.listen(ready))
-    try:
-        await asyncio.wait_for(ready.wait(), 5)
+    async with redis_server.listening(link_changes.CHANNEL):
         assert await _location(client, link) == "https://example.com/missed"
-    finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task

@@ -8,7 +8,6 @@ freshness, never the change itself: the other instances then catch up within the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from linkapp.core.config import settings
@@ -38,7 +37,3 @@ async def announce(link_id: int) -> None:
     if settings.REDIS_URL and not await broadcast.publish(CHANNEL, str(link_id)):
         log.warning("could not announce the change of link %d; other instances follow within %.0fs", link_id, settings.LINK_CACHE_TTL)
 
-
-async def listen(ready: asyncio.Event | None = None) -> None:
-    """Drop each link another instance announces from this instance's cache (this channel only)."""
-    await broadcast.listen(ready, [CHANNEL])
