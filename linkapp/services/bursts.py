@@ -11,6 +11,9 @@ time. If Redis cannot be reached the writer judges with what it sees itself, and
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict, deque
+from datetime import datetime
 
 from redis.exceptions import RedisError
 
@@ -18,7 +21,6 @@ from linkapp.core import redis_client
 from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
 from linkapp.services import bots
-from linkapp.services.enrich import BurstDetector
 
 log = logging.getLogger(__name__)
 # The limit is high on purpose: an office behind one address with one browser version looks
@@ -51,6 +53,52 @@ for i, key in ipairs(KEYS) do
 end
 return verdicts
 """
+
+
+class BurstDetector:
+    """Flags a visitor who clicks one link more than `limit` times within `window` seconds.
+
+    One process's judge (Bursts.local): kept across batches. Memory is bounded: at most `max_keys`
+    (link, visitor) pairs, the least recently seen forgotten first, each with at most
+    `limit + 1` timestamps. Visitor ids change with the daily salt, so a burst that straddles
+    midnight UTC starts over.
+    """
+
+    def __init__(self, limit: int = 10, window: float = 60.0, max_keys: int = 50_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_keys = max_keys
+        self._seen: OrderedDict[tuple[int, str], deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def check(self, link_id: int, visitor_id: str, at: datetime) -> bool:
+        """Count one click and say whether it is past the limit.
+
+        Args:
+            link_id: The link clicked.
+            visitor_id: The visitor's id (see `visitor_id`).
+            at: When the click happened.
+
+        Returns:
+            True when this click makes more than `limit` clicks by the visitor on the link
+            within `window` seconds, this click included.
+        """
+        key = (link_id, visitor_id)
+        moment = at.timestamp()
+        with self._lock:
+            times = self._seen.get(key)
+            if times is None:
+                times = self._seen[key] = deque(maxlen=self.limit + 1)
+                if len(self._seen) > self.max_keys:
+                    self._seen.popitem(last=False)
+            else:
+                self._seen.move_to_end(key)
+            times.append(moment)
+            # The last limit + 1 clicks, however they arrived, within one window: a burst.
+            return len(times) > self.limit and max(times) - min(times) < self.window
 
 
 class Bursts:

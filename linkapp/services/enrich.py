@@ -8,9 +8,6 @@ import hmac
 import ipaddress
 from functools import lru_cache
 import re
-import threading
-from collections import OrderedDict, deque
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from linkapp.core.config import settings
@@ -109,52 +106,6 @@ def _referrer_host(referrer: str, own_netloc: str) -> str | None:
 
 
 _cached_referrer_host = lru_cache(maxsize=8192)(_referrer_host)
-
-
-class BurstDetector:
-    """Flags a visitor who clicks one link more than `limit` times within `window` seconds.
-
-    The writer keeps one instance across batches. Memory is bounded: at most `max_keys`
-    (link, visitor) pairs, the least recently seen forgotten first, each with at most
-    `limit + 1` timestamps. Visitor ids change with the daily salt, so a burst that straddles
-    midnight UTC starts over.
-    """
-
-    def __init__(self, limit: int = 10, window: float = 60.0, max_keys: int = 50_000) -> None:
-        self.limit = limit
-        self.window = window
-        self.max_keys = max_keys
-        self._seen: OrderedDict[tuple[int, str], deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-    def check(self, link_id: int, visitor_id: str, at: datetime) -> bool:
-        """Count one click and say whether it is past the limit.
-
-        Args:
-            link_id: The link clicked.
-            visitor_id: The visitor's id (see `visitor_id`).
-            at: When the click happened.
-
-        Returns:
-            True when this click makes more than `limit` clicks by the visitor on the link
-            within `window` seconds, this click included.
-        """
-        key = (link_id, visitor_id)
-        moment = at.timestamp()
-        with self._lock:
-            times = self._seen.get(key)
-            if times is None:
-                times = self._seen[key] = deque(maxlen=self.limit + 1)
-                if len(self._seen) > self.max_keys:
-                    self._seen.popitem(last=False)
-            else:
-                self._seen.move_to_end(key)
-            times.append(moment)
-            # The last limit + 1 clicks, however they arrived, within one window: a burst.
-            return len(times) > self.limit and max(times) - min(times) < self.window
 
 
 def warm_up() -> None:

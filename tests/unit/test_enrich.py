@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,6 @@ from linkapp.core.config import settings
 from linkapp.models.click import Click
 from linkapp.services import bots, devices
 from linkapp.services.enrich import (
-    BurstDetector,
     anonymize_ip,
     enrich,
     referrer_host,
@@ -139,75 +138,6 @@ def test_referrer_host_with_own_host_is_none(referrer):
 def test_referrer_host_with_own_host_on_another_port_or_subdomain_is_kept():
     assert referrer_host("http://go.example.com:8080/") == "go.example.com"
     assert referrer_host("https://blog.go.example.com/") == "blog.go.example.com"
-
-
-# BurstDetector
-
-
-def test_burst_detector_with_limit_clicks_in_window_is_false():
-    bursts = BurstDetector()
-    assert not any(bursts.check(1, "v", T0 + timedelta(seconds=i)) for i in range(10))
-
-
-def test_burst_detector_with_one_click_past_limit_in_window_is_true():
-    bursts = BurstDetector()
-    for i in range(10):
-        bursts.check(1, "v", T0 + timedelta(seconds=i))
-    assert bursts.check(1, "v", T0 + timedelta(seconds=59)) is True
-    assert bursts.check(1, "v", T0 + timedelta(seconds=59)) is True
-
-
-def test_burst_detector_with_clicks_spread_over_more_than_window_is_false():
-    bursts = BurstDetector()
-    assert not any(bursts.check(1, "v", T0 + timedelta(seconds=6.1 * i)) for i in range(30))
-
-
-def test_burst_detector_after_a_quiet_window_is_false_again():
-    bursts = BurstDetector()
-    results = [bursts.check(1, "v", T0 + timedelta(seconds=i)) for i in range(12)]
-    assert results[-1] is True
-    assert bursts.check(1, "v", T0 + timedelta(seconds=200)) is False
-
-
-def test_burst_detector_counts_each_visitor_and_link_apart():
-    bursts = BurstDetector()
-    for i in range(10):
-        bursts.check(1, "v", T0 + timedelta(seconds=i))
-    assert bursts.check(1, "other-visitor", T0 + timedelta(seconds=10)) is False
-    assert bursts.check(2, "v", T0 + timedelta(seconds=10)) is False
-    assert bursts.check(1, "v", T0 + timedelta(seconds=10)) is True
-
-
-def test_burst_detector_with_custom_limit_and_window_uses_them():
-    bursts = BurstDetector(limit=2, window=5)
-    assert [bursts.check(1, "v", T0 + timedelta(seconds=s)) for s in (0, 1, 2)] == [False, False, True]
-    assert [bursts.check(1, "v", T0 + timedelta(seconds=s)) for s in (20, 26, 32)] == [False, False, False]
-
-
-def test_burst_detector_with_out_of_order_clicks_still_counts_the_window():
-    bursts = BurstDetector(limit=2, window=5)
-    assert [bursts.check(1, "v", T0 + timedelta(seconds=s)) for s in (3, 1, 2)] == [False, False, True]
-
-
-def test_burst_detector_keeps_at_most_max_keys_forgetting_the_least_recent():
-    bursts = BurstDetector(limit=1, window=60, max_keys=3)
-    bursts.check(1, "a", T0)
-    for visitor in ("b", "c", "d", "e"):
-        bursts.check(1, visitor, T0)
-    assert len(bursts) == 3
-    # "a" was forgotten: its second click counts as its first.
-    assert bursts.check(1, "a", T0 + timedelta(seconds=1)) is False
-    assert bursts.check(1, "e", T0 + timedelta(seconds=1)) is True
-
-
-def test_burst_detector_keeps_recently_seen_keys():
-    bursts = BurstDetector(limit=1, window=60, max_keys=2)
-    bursts.check(1, "a", T0)
-    bursts.check(1, "b", T0)
-    bursts.check(1, "a", T0)  # "a" is now the most recent, "b" the one to go
-    bursts.check(1, "c", T0)
-    assert bursts.check(1, "a", T0) is True
-    assert bursts.check(1, "b", T0 + timedelta(seconds=1)) is False
 
 
 # enrich
