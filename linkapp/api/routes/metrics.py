@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 
 from fastapi import APIRouter, Request, Response
@@ -20,5 +21,6 @@ async def prometheus_metrics(request: Request) -> Response:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), settings.METRICS_TOKEN.encode()):
             raise NotAuthenticated("Metrics need the METRICS_TOKEN as a Bearer token.")
-    body, content_type = metrics.render()
+    # With several workers this reads each worker's files: off the event loop.
+    body, content_type = await asyncio.to_thread(metrics.render)
     return Response(body, media_type=content_type)
