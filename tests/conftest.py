@@ -6,6 +6,7 @@ dropped afterwards), migrated with Alembic. Tables are emptied after every test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -170,32 +171,31 @@ def prod_server(temp_databases, tmp_path_factory, fake_gemini):
     folder = tmp_path_factory.mktemp("prod")
     # LINKAPP_E2E_WORKERS=1: the whole browser suite as production runs with Redis (PostgreSQL,
     # several workers); tests/e2e/test_several_workers.py does that for a few in every run.
-    workers = {}
-    if os.environ.get("LINKAPP_E2E_WORKERS"):
-        from tests import redis_server
+    with contextlib.ExitStack() as stack:
+        workers = {}
+        if os.environ.get("LINKAPP_E2E_WORKERS"):
+            from tests import redis_server
 
-        if redis_server.missing():
-            pytest.skip(redis_server.missing())
-        run = uuid.uuid4().hex
-        workers = {"REDIS_URL": redis_server.REDIS_URL, "CLICK_STREAM": f"linkapp-test:{run}", "BURST_KEY_PREFIX": f"linkapp-test:bursts:{run}",
-                   "LINK_CHANNEL": f"linkapp-test:links:{run}", "CLICKS_CHANNEL": f"linkapp-test:clicks:{run}"}
-    server = start_server(
-        temp_databases.postgresql() if workers else temp_databases.sqlite(),
-        folder / "server.log",
-        extra_env={
-            "GEMINI_API_KEY": "fake-key-for-tests",
-            "GEMINI_BASE_URL": fake_gemini.url,
-            "GEOIP_DB_PATH": build_mmdb(folder / "geo.mmdb", SAMPLE_NETWORKS),
-            # Tests may speak for other visitors through X-Forwarded-For; the browser never does.
-            "TRUSTED_PROXIES": "127.0.0.1",
-            # One-minute access tokens: the UI renews them silently on every event, which every
-            # browser test then exercises.
-            "ACCESS_TOKEN_EXPIRE_MINUTES": "1",
-            **workers,
-        },
-    )
-    yield server
-    server.stop()
+            if redis_server.missing():
+                pytest.skip(redis_server.missing())
+            workers = stack.enter_context(redis_server.server_names())
+        server = start_server(
+            temp_databases.postgresql() if workers else temp_databases.sqlite(),
+            folder / "server.log",
+            extra_env={
+                "GEMINI_API_KEY": "fake-key-for-tests",
+                "GEMINI_BASE_URL": fake_gemini.url,
+                "GEOIP_DB_PATH": build_mmdb(folder / "geo.mmdb", SAMPLE_NETWORKS),
+                # Tests may speak for other visitors through X-Forwarded-For; the browser never does.
+                "TRUSTED_PROXIES": "127.0.0.1",
+                # One-minute access tokens: the UI renews them silently on every event, which
+                # every browser test then exercises.
+                "ACCESS_TOKEN_EXPIRE_MINUTES": "1",
+                **workers,
+            },
+        )
+        yield server
+        server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import redis
 
@@ -46,3 +46,25 @@ async def listening(*channels) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@contextlib.contextmanager
+def server_names() -> Iterator[dict[str, str]]:
+    """Environment for a live server on the real Redis with keys, stream and channels of its own
+    (other runs' leftovers cannot reach it); its keys are deleted afterwards."""
+    run = f"linkapp-test:{uuid.uuid4().hex}"
+    names = {
+        "REDIS_URL": REDIS_URL,
+        "CLICK_STREAM": f"{run}:clicks",
+        "BURST_KEY_PREFIX": f"{run}:bursts",
+        "ALLOWANCE_KEY_PREFIX": f"{run}:allowance",
+        "INSIGHT_KEY_PREFIX": f"{run}:insights",
+        "LINK_CHANNEL": f"{run}:links",
+        "CLICKS_CHANNEL": f"{run}:clicks-stored",
+    }
+    try:
+        yield names
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{run}:*"):
+            client.delete(key)

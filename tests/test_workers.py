@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import signal
 import time
-import uuid
 
 import httpx
 import psutil
 import pytest
-import redis
 
 from tests import redis_server
 from tests.live import BROWSER_UA, fire, start_server
@@ -31,59 +29,49 @@ def _sample(text: str, name: str) -> float:
 
 
 async def test_several_workers_count_judge_and_redirect_as_one_instance(temp_databases, tmp_path):
-    run = uuid.uuid4().hex
-    env = {
-        "REDIS_URL": redis_server.REDIS_URL,
-        "CLICK_STREAM": f"linkapp-test:{run}",
-        "BURST_KEY_PREFIX": f"linkapp-test:bursts:{run}",
-        "TRUSTED_PROXIES": "127.0.0.1",
-        "RATE_LIMIT_REDIRECT": "100000/minute",
-    }
-    server = start_server(temp_databases.postgresql(), tmp_path / "server.log", backend_only=True, extra_env=env)
-    try:
-        workers = psutil.Process(server.process.pid).children(recursive=True)  # backend only: no bun
-        assert len(workers) >= 2, f"expected several workers with Redis, found {len(workers)}"
-        with httpx.Client(base_url=server.base_url, timeout=10) as http:
-            user = http.post("/api/v1/auth/register", json={"username": "workers", "password": "Corr3ct-Horse!"}).json()
-            headers = {"Authorization": f"Bearer {user['access_token']}"}
-            link = http.post("/api/v1/links", json={"url": "https://example.com/landing"}, headers=headers).json()
-            code = link["shortened_url"].rsplit("/", 1)[1]
+    with redis_server.server_names() as names:
+        env = {**names, "TRUSTED_PROXIES": "127.0.0.1", "RATE_LIMIT_REDIRECT": "100000/minute"}
+        server = start_server(temp_databases.postgresql(), tmp_path / "server.log", backend_only=True, extra_env=env)
+        try:
+            workers = psutil.Process(server.process.pid).children(recursive=True)  # backend only: no bun
+            assert len(workers) >= 2, f"expected several workers with Redis, found {len(workers)}"
+            with httpx.Client(base_url=server.base_url, timeout=10) as http:
+                user = http.post("/api/v1/auth/register", json={"username": "workers", "password": "Corr3ct-Horse!"}).json()
+                headers = {"Authorization": f"Bearer {user['access_token']}"}
+                link = http.post("/api/v1/links", json={"url": "https://example.com/landing"}, headers=headers).json()
+                code = link["shortened_url"].rsplit("/", 1)[1]
 
-            # One visitor hammering the link, spread over the workers, then people from elsewhere.
-            assert await fire(server.base_url, code, SAME_VISITOR, concurrency=8) == {302: SAME_VISITOR}
-            for n in range(OTHER_VISITORS):
-                response = http.get(f"/{code}", headers={"User-Agent": BROWSER_UA, "X-Forwarded-For": f"198.51.100.{n + 1}"})
-                assert response.status_code == 302
-            answered = SAME_VISITOR + OTHER_VISITORS
+                # One visitor hammering the link, spread over the workers, then people from elsewhere.
+                assert await fire(server.base_url, code, SAME_VISITOR, concurrency=8) == {302: SAME_VISITOR}
+                for n in range(OTHER_VISITORS):
+                    response = http.get(f"/{code}", headers={"User-Agent": BROWSER_UA, "X-Forwarded-For": f"198.51.100.{n + 1}"})
+                    assert response.status_code == 302
+                answered = SAME_VISITOR + OTHER_VISITORS
 
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and _sample(http.get("/metrics").text, "linkapp_clicks_stored_total") < answered:
-                time.sleep(0.2)
-            scrapes = [httpx.get(f"{server.base_url}/metrics").text for _ in range(12)]  # a connection each: several workers
-            for text in scrapes:
-                assert _sample(text, "linkapp_redirects_total") == answered
-                assert _sample(text, "linkapp_clicks_stored_total") == answered
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and _sample(http.get("/metrics").text, "linkapp_clicks_stored_total") < answered:
+                    time.sleep(0.2)
+                scrapes = [httpx.get(f"{server.base_url}/metrics").text for _ in range(12)]  # a connection each: several workers
+                for text in scrapes:
+                    assert _sample(text, "linkapp_redirects_total") == answered
+                    assert _sample(text, "linkapp_clicks_stored_total") == answered
 
-            body = http.get(f"/api/v1/analytics/links/{link['id']}", headers=headers).json()
+                body = http.get(f"/api/v1/analytics/links/{link['id']}", headers=headers).json()
 
-            # An edit through one worker must leave every worker's cache at once (the first round
-            # warms every worker's cache).
-            def locations() -> set[str]:
-                return {
-                    httpx.get(f"{server.base_url}/{code}", headers={"User-Agent": BROWSER_UA, "X-Forwarded-For": f"203.0.113.{n + 1}"}).headers["location"]
-                    for n in range(SPREAD)
-                }
+                # An edit through one worker must leave every worker's cache at once (the first round
+                # warms every worker's cache).
+                def locations() -> set[str]:
+                    return {
+                        httpx.get(f"{server.base_url}/{code}", headers={"User-Agent": BROWSER_UA, "X-Forwarded-For": f"203.0.113.{n + 1}"}).headers["location"]
+                        for n in range(SPREAD)
+                    }
 
-            assert locations() == {"https://example.com/landing"}
-            edited = http.patch(f"/api/v1/links/{link['id']}", json={"url": "https://example.com/moved"}, headers=headers)
-            assert edited.status_code == 200
-            time.sleep(0.3)  # the announcement crosses Redis
-            assert locations() == {"https://example.com/moved"}
-    finally:
-        server.stop(signal.SIGTERM)
-        client = redis.Redis.from_url(redis_server.REDIS_URL)
-        client.delete(env["CLICK_STREAM"])
-        for key in client.scan_iter(f"{env['BURST_KEY_PREFIX']}:*"):
-            client.delete(key)
+                assert locations() == {"https://example.com/landing"}
+                edited = http.patch(f"/api/v1/links/{link['id']}", json={"url": "https://example.com/moved"}, headers=headers)
+                assert edited.status_code == 200
+                time.sleep(0.3)  # the announcement crosses Redis
+                assert locations() == {"https://example.com/moved"}
+        finally:
+            server.stop(signal.SIGTERM)
     assert body["total_clicks"] == 20 + OTHER_VISITORS, body
     assert {row["reason"]: row["clicks"] for row in body["bots"]} == {"burst": SAME_VISITOR - 20}

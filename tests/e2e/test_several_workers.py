@@ -4,11 +4,9 @@ writer that stores a click are usually in different workers; the page must still
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis
 from playwright.sync_api import expect
 
 from tests import redis_server
@@ -21,18 +19,11 @@ pytestmark = pytest.mark.skipif(bool(redis_server.missing()), reason=redis_serve
 def workers_server(temp_databases, tmp_path_factory) -> Iterator:
     from tests.live import start_server
 
-    run = uuid.uuid4().hex
-    names = {
-        "CLICK_STREAM": f"linkapp-test:{run}",
-        "BURST_KEY_PREFIX": f"linkapp-test:bursts:{run}",
-        "LINK_CHANNEL": f"linkapp-test:links:{run}",
-        "CLICKS_CHANNEL": f"linkapp-test:clicks:{run}",
-    }
     folder = tmp_path_factory.mktemp("workers")
-    server = start_server(temp_databases.postgresql(), folder / "server.log", extra_env={"REDIS_URL": redis_server.REDIS_URL, **names})
-    yield server
-    server.stop()
-    redis.Redis.from_url(redis_server.REDIS_URL).delete(names["CLICK_STREAM"])
+    with redis_server.server_names() as names:
+        server = start_server(temp_databases.postgresql(), folder / "server.log", extra_env=names)
+        yield server
+        server.stop()
 
 
 @pytest.fixture
