@@ -16,6 +16,7 @@ from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, DayRollup, DimensionRollup
 from linkapp.services import rollups
+from linkapp.services.bots import BOT
 
 
 # For the one statement that reads the edges of a busy owner: JIT compilation costs ~90 ms there;
@@ -149,7 +150,7 @@ async def _edge_counts(db: AsyncSession, scope: rollups.Scope, edges: tuple[tupl
             name, value = names[index], values[index]
             if name == "bot_reason":
                 if bots:
-                    result.breakdowns[name][value or "bot"] += bots
+                    result.breakdowns[name][value or BOT] += bots
             elif name == "link":
                 link_id = int(value)
                 result.per_link[link_id] = result.per_link.get(link_id, 0) + counted

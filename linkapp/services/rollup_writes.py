@@ -22,6 +22,7 @@ from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
 from linkapp.services.rollups import BUCKET_SECONDS, EDGE_COLUMNS
+from linkapp.services.bots import BOT
 
 # The rollup tables' value column is this wide.
 MAX_VALUE = 255
@@ -46,7 +47,7 @@ def _events(dialect: str, where):
     A deleted link's late clicks match no link, so they are stored but counted nowhere."""
     events, links = LinkEvent.__table__, Link.__table__
     values = {name: func.coalesce(func.nullif(column, ""), missing) for name, (column, missing) in EDGE_COLUMNS.items()}
-    values["bot_reason"] = case((events.c.is_bot == literal(True), func.coalesce(func.nullif(events.c.bot_reason, ""), "bot")))
+    values["bot_reason"] = case((events.c.is_bot == literal(True), func.coalesce(func.nullif(events.c.bot_reason, ""), BOT)))
     query = (
         select(
             events.c.link_id,

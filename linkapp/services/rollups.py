@@ -20,6 +20,7 @@ from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
 from linkapp.services import rollup_edges
+from linkapp.services.bots import BOT
 
 BUCKET_SECONDS = 900
 # Event columns behind each breakdown, and what a missing value is called.
@@ -336,7 +337,7 @@ async def _edge_breakdowns_grouped(db: AsyncSession, where: tuple, result: dict[
     query = select(*columns, LinkEvent.is_bot, LinkEvent.bot_reason, func.count()).where(*where).group_by(*columns, LinkEvent.is_bot, LinkEvent.bot_reason)
     for *values, is_bot, reason, count in (await db.execute(query)).all():
         if is_bot:
-            result["bot_reason"][reason or "bot"] += count
+            result["bot_reason"][reason or BOT] += count
             if not include_bots:
                 continue
         for (name, (_, missing)), value in zip(EDGE_COLUMNS.items(), values, strict=True):
