@@ -82,8 +82,9 @@ def create_sqlite_database() -> str:
 
 
 def migrate(url: str) -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))

@@ -119,8 +119,9 @@ WHERE {scope} AND e.clicked_at >= :start AND e.clicked_at < :end AND NOT e.is_bo
 
 async def raw_figures(db, *, link_id: int | None, owner_id: int | None, days) -> dict:
     """Total, clicks per local day, by source, unique visitors (and per link) straight from link_events."""
-    from linkapp.core import ids
     from sqlalchemy import text
+
+    from linkapp.core import ids
 
     if link_id is not None:
         scope, link, link_set, params = "e.link_id = :key", "NULL::int", "", {"key": link_id}
@@ -205,10 +206,11 @@ async def explain(db_factory, log: StatementLog, run) -> list[str]:
 
 
 async def measure(url: str, args: argparse.Namespace) -> None:
+    from sqlalchemy import text
+
     from linkapp import db as database
     from linkapp.core import ids
-    from linkapp.services import analytics
-    from sqlalchemy import text
+    from linkapp.services.analytics import figures as analytics
 
     async with database.session() as db:
         owners = dict((await db.execute(text("SELECT username, id FROM users WHERE username IN ('hot', 'many')"))).all())

@@ -59,7 +59,7 @@ def _bounds(choices: list[tuple]) -> list[float]:
 
 def agent_profiles() -> dict[str, list]:
     """Per agent: UA, device, browser, OS, bot reason, as the app would store them."""
-    from linkapp.services import bots, devices
+    from linkapp.services.visitors import bots, devices
 
     profiles = {"ua": [], "device": [], "browser": [], "os": [], "reason": []}
     for human, choices in ((True, HUMAN_AGENTS), (False, BOT_AGENTS)):
@@ -270,9 +270,10 @@ def sample_clicks(link_ids: list[int], count: int, *, now: datetime, seed: int =
 async def check_rollups(clicks: int = 1_000, batch: int = 250) -> tuple[bool, list[str]]:
     """Store `clicks` sample clicks through click_store.store into a fresh owner's two links,
     then compare every rollup row it wrote with what `rollup_selects` computes from the same events."""
-    from linkapp import db as database
-    from linkapp.services import click_store
     from sqlalchemy import text
+
+    from linkapp import db as database
+    from linkapp.services.clicks import store as click_store
 
     now = datetime.now(UTC)
     async with database.session() as db:

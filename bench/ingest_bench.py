@@ -55,8 +55,9 @@ def parse_args() -> argparse.Namespace:
 
 
 async def make_links(count: int, owners: int) -> list[int]:
-    from linkapp import db as database
     from sqlalchemy import text
+
+    from linkapp import db as database
 
     async with database.session() as db:
         owner_ids = [
@@ -121,8 +122,8 @@ def fresh(batch: list) -> list:
 
 async def enriched_rows(batch: list) -> list[dict]:
     from linkapp import db as database
-    from linkapp.services import click_store
-    from linkapp.services.enrich import enrich
+    from linkapp.services.clicks import store as click_store
+    from linkapp.services.clicks.enrich import enrich
 
     async with database.session() as db:
         salt = await click_store.salt_for(db, batch[0].clicked_at.astimezone(UTC).date())
@@ -171,8 +172,9 @@ async def copy_rows(rows: list[dict]) -> None:
 
 async def rows_written() -> dict[str, int]:
     """Rows inserted plus rows updated so far, per table (PostgreSQL's statistics)."""
-    from linkapp import db as database
     from sqlalchemy import text
+
+    from linkapp import db as database
 
     async with database.session() as db:
         await db.execute(text("SELECT pg_stat_force_next_flush()"))
@@ -230,7 +232,7 @@ class StageTimer:
 
 async def run_database(label: str, async_url: str, args: argparse.Namespace, batches: int) -> tuple[list[list], list[str]]:
     from linkapp import db as database
-    from linkapp.services import click_store
+    from linkapp.services.clicks import store as click_store
 
     await database.configure(async_url)
     # Cached salts (and burst history) belong to the previous database.

@@ -144,9 +144,10 @@ async def drive(app, requests: list[dict], count: int, statuses: Statuses) -> fl
 
 
 async def make_link() -> str:
+    from sqlalchemy import text
+
     from linkapp import db as database
     from linkapp.core import ids
-    from sqlalchemy import text
 
     async with database.session() as db:
         owner = (await db.execute(text(
@@ -160,8 +161,9 @@ async def make_link() -> str:
 
 
 async def stored_clicks() -> int:
-    from linkapp import db as database
     from sqlalchemy import text
+
+    from linkapp import db as database
 
     async with database.session() as db:
         return (await db.execute(text("SELECT count(*) FROM link_events"))).scalar_one()
@@ -173,7 +175,7 @@ async def main() -> None:
     from linkapp.api.app import api
     from linkapp.core.config import settings
     from linkapp.redirect import ShortLinks
-    from linkapp.services.clicks import recorder
+    from linkapp.services.clicks.recorder import recorder
 
     print(f"redirect_bench: {_common.machine()}")
     # Two ShortLinks contenders queue clicks in phase 1, and the writer is not running then.

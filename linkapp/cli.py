@@ -7,7 +7,7 @@ import asyncio
 
 from linkapp import db as database
 from linkapp.core.config import settings
-from linkapp.services import maintenance
+from linkapp.services.clicks import maintenance
 
 
 async def _run(command: str, days: int) -> str:

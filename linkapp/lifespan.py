@@ -6,9 +6,9 @@ import contextlib
 import logging
 
 from linkapp import db as database
-from linkapp.services import metrics
-from linkapp.services.clicks import recorder
-from linkapp.services.store_thread import store_thread
+from linkapp.core import metrics
+from linkapp.services.clicks.recorder import recorder
+from linkapp.services.clicks.writer_thread import store_thread
 
 log = logging.getLogger(__name__)
 

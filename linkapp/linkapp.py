@@ -4,13 +4,16 @@ import reflex as rx
 
 from linkapp import routes
 from linkapp.api.app import api
+from linkapp.core import broadcast  # noqa: F401
 from linkapp.lifespan import click_writer
 from linkapp.pages.auth import login_page, register_page
 from linkapp.pages.dashboard import dashboard_page
 from linkapp.pages.link import link_page
 from linkapp.pages.not_found import not_found_page
 from linkapp.redirect import ShortLinks
-from linkapp.services import broadcast, link_changes, live, maintenance  # noqa: F401 (link_changes, live: their channels)
+from linkapp.services.clicks import feed as live  # noqa: F401
+from linkapp.services.clicks import maintenance  # noqa: F401
+from linkapp.services.links import changes as link_changes  # noqa: F401
 from linkapp.state.auth import AuthState
 from linkapp.state.insights import InsightsState
 from linkapp.state.link_detail import LinkDetailState

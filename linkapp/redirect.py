@@ -14,14 +14,14 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from linkapp import routes
-from linkapp.core import ratelimit
+from linkapp.core import metrics, ratelimit
 from linkapp.core.config import settings
 from linkapp.core.net import client_ip
-from linkapp.services import bots, metrics, redirects
 from linkapp.models.click import Click
-from linkapp.services.clicks import recorder
-from linkapp.services.urls import escape_non_ascii
+from linkapp.services.clicks.recorder import recorder
+from linkapp.services.links import redirects, reserved
+from linkapp.services.links.urls import escape_non_ascii
+from linkapp.services.visitors import bots
 
 CODE_RE = re.compile(r"/([A-Za-z0-9_-]{1,64})")
 NO_STORE = (b"cache-control", b"private, no-store")
@@ -67,7 +67,7 @@ class ShortLinks:
             await self.app(scope, receive, send)
             return
         match = CODE_RE.fullmatch(scope["path"])
-        if match is None or routes.is_reserved(match.group(1)):
+        if match is None or reserved.is_reserved(match.group(1)):
             await self.app(scope, receive, send)
             return
         code = match.group(1)

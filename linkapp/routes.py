@@ -1,26 +1,11 @@
-"""Page paths, and the words short codes may never take because the app answers them itself."""
+"""Page paths and the builders of paths to pages. The codes a short link may not take, which
+include these, are a links rule: `services/links/reserved.py`."""
 
 INDEX = "/"
 LOGIN = "/login"
 REGISTER = "/register"
 LINK = "/links/[link_id]"
 NOT_FOUND = "/404"
-
-# Everything the app serves at the root: pages, the API, FastAPI's docs, Reflex's own endpoints,
-# static files. A short code equal to one of these (in any case) would shadow it or be shadowed.
-RESERVED_WORDS = frozenset(
-    {
-        "api", "docs", "redoc", "openapi.json", "login", "logout", "register", "signup", "signin",
-        "links", "link", "analytics", "settings", "account", "dashboard", "admin", "auth",
-        "ping", "healthz", "health", "metrics", "assets", "static", "public", "_next", "404",
-        "_event", "_upload", "_health", "_all_routes", "auth-codespace", "backend",
-        "favicon.ico", "robots.txt", "sitemap.xml", "manifest.json", "index", "index.html",
-    }
-)
-
-
-def is_reserved(code: str) -> bool:
-    return code.lower() in RESERVED_WORDS
 
 
 def link_path(public_id: str) -> str:

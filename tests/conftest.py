@@ -34,14 +34,15 @@ os.environ.pop("GEMINI_API_KEY", None)
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
-from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from alembic import command  # noqa: E402
 from linkapp import db as database  # noqa: E402
 from linkapp.core import ratelimit  # noqa: E402
-from linkapp.services import click_store, redirects  # noqa: E402
-from linkapp.services.clicks import recorder  # noqa: E402
+from linkapp.services.clicks import store as click_store  # noqa: F401
+from linkapp.services.clicks.recorder import recorder  # noqa: E402
+from linkapp.services.links import redirects  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -164,9 +165,8 @@ def fake_gemini():
 def prod_server(temp_databases, tmp_path_factory, fake_gemini):
     """The compiled production app (`reflex run --env prod --single-port`), built once per run,
     with AI insights pointed at the local fake Gemini."""
-    from tests.live import start_server
-
     from tests.geo_data import SAMPLE_NETWORKS, build_mmdb
+    from tests.live import start_server
 
     folder = tmp_path_factory.mktemp("prod")
     # LINKAPP_E2E_WORKERS=1: the whole browser suite as production runs with Redis (PostgreSQL,

@@ -39,7 +39,7 @@ async def store_clicks(link: dict, *moments, source=None, ip="203.0.113.7", ua=N
     """Clicks at chosen moments, stored through the real writer (events and rollups together)."""
     from linkapp.core import ids
     from linkapp.models.click import Click
-    from linkapp.services import click_store
+    from linkapp.services.clicks import store as click_store
 
     link_id = ids.decode_link_id(link["id"])
     ua = ua or "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"

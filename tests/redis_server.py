@@ -35,7 +35,7 @@ def own_channel(monkeypatch, setting: str) -> str:
 @contextlib.asynccontextmanager
 async def listening(*channels) -> AsyncIterator[None]:
     """This instance's broadcast listener on `channels`, subscribed, for the block."""
-    from linkapp.services import broadcast
+    from linkapp.core import broadcast
 
     ready = asyncio.Event()
     task = asyncio.create_task(broadcast.listen(ready, list(channels)))

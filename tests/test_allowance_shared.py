@@ -10,9 +10,9 @@ import redis.asyncio
 
 from linkapp.core import ids
 from linkapp.core.config import settings
-from linkapp.services import redirects
-from linkapp.services.allowance import Allowance
-from linkapp.services.clicks import recorder
+from linkapp.services.clicks.recorder import recorder
+from linkapp.services.links import redirects
+from linkapp.services.links.allowance import Allowance
 from tests import redis_server
 from tests.factories import create_link, register, short_path
 

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pytest
 import redis.asyncio
 
-from linkapp.core import ids
+from linkapp.core import broadcast, ids
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import broadcast, clicks, live
+from linkapp.services.clicks import feed as live
+from linkapp.services.clicks import recorder as clicks
 from tests import redis_server
 from tests.factories import create_link, register
 

@@ -12,9 +12,9 @@ import redis
 
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import click_store
-from linkapp.services.bursts import LIMIT, Bursts
-from linkapp.services.enrich import enrich
+from linkapp.services.clicks import store as click_store
+from linkapp.services.clicks.bursts import LIMIT, Bursts
+from linkapp.services.clicks.enrich import enrich
 from tests import redis_server
 from tests.factories import create_link, register, store_clicks
 

@@ -13,7 +13,7 @@ from linkapp import db as database
 from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.link import Link
-from linkapp.services import link_changes
+from linkapp.services.links import changes as link_changes
 from tests import redis_server
 from tests.factories import create_link, register, short_path
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -11,6 +10,7 @@ from sqlalchemy import create_engine, inspect, pool, text
 from sqlmodel import SQLModel
 
 import linkapp.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from alembic import command
 from linkapp.core.config import normalize_database_url
 from tests.conftest import TempDatabases, alembic_config
 

@@ -20,11 +20,12 @@ from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
-from linkapp.services import click_store, click_stream
-from linkapp.services.click_stream import ClickStream
-from linkapp.services.clicks import ClickRecorder
-from tests.factories import create_link, register
+from linkapp.services.clicks import store as click_store
+from linkapp.services.clicks import stream as click_stream
+from linkapp.services.clicks.recorder import ClickRecorder
+from linkapp.services.clicks.stream import ClickStream
 from tests import redis_server
+from tests.factories import create_link, register
 from tests.live import free_port
 from tests.redis_server import REDIS_URL
 

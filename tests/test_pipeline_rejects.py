@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from linkapp import db as database
-from linkapp.core import ids
+from linkapp.core import ids, metrics
 from linkapp.core.config import settings
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
-from linkapp.services import click_store, metrics, spool
-from linkapp.services.clicks import recorder
-from linkapp.services.rejects import REJECTED_DIR
+from linkapp.services.clicks import spool
+from linkapp.services.clicks import store as click_store
+from linkapp.services.clicks.recorder import recorder
+from linkapp.services.clicks.rejects import REJECTED_DIR
 from tests.factories import create_link, register
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"

@@ -13,7 +13,9 @@ from linkapp.core import ids
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
 from linkapp.models.rollup import DayVisitor
-from linkapp.services import analytics, click_store, maintenance
+from linkapp.services.analytics import figures as analytics
+from linkapp.services.clicks import maintenance
+from linkapp.services.clicks import store as click_store
 from tests.factories import create_link, register
 
 AGENTS = [
@@ -150,7 +152,7 @@ async def test_reading_edges_leaves_the_transaction_settings_as_they_were(client
 def test_offset_segments_follow_the_zone_rules():
     from zoneinfo import ZoneInfo
 
-    from linkapp.services.rollups import offset_segments
+    from linkapp.services.rollups.reads import offset_segments
 
     def segments(start: date, end: date, tz: str):
         days = analytics.day_range(start, end, tz)
@@ -223,7 +225,7 @@ async def test_deleting_a_link_takes_it_out_of_the_owner_totals(client, db, traf
 
 
 def test_local_days_in_shifted_zone_cut_utc_days_at_the_edges():
-    from linkapp.services.rollups import split
+    from linkapp.services.rollups.reads import split
 
     days = analytics.day_range(date(2026, 3, 2), date(2026, 3, 4), "Europe/Paris")  # UTC+1
     parts = split(days.utc_start, days.utc_end)

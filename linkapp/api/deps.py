@@ -14,7 +14,8 @@ from linkapp.core.config import settings
 from linkapp.core.errors import NotAuthenticated
 from linkapp.core.net import client_ip
 from linkapp.models.user import User
-from linkapp.services import api_keys, auth
+from linkapp.services.accounts import api_keys
+from linkapp.services.accounts import sessions as auth
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:

@@ -6,7 +6,7 @@ import reflex as rx
 
 from linkapp import db as database
 from linkapp.core.errors import DomainError
-from linkapp.services import api_keys
+from linkapp.services.accounts import api_keys
 from linkapp.state.auth import signed_in_user_id
 from linkapp.state.link_detail import LinkDetailState
 from linkapp.state.links import LinksState, format_day

@@ -13,8 +13,9 @@ from linkapp.core import ratelimit
 from linkapp.core.config import settings
 from linkapp.core.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
 from linkapp.core.security import decode_access_token
-from linkapp.services import auth, users
-from linkapp.services.auth import Session
+from linkapp.services.accounts import sessions as auth
+from linkapp.services.accounts import users
+from linkapp.services.accounts.sessions import Session
 
 # Renew the access token this long before it expires.
 RENEW_MARGIN_SECONDS = 60

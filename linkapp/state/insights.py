@@ -6,7 +6,8 @@ import reflex as rx
 
 from linkapp import db as database
 from linkapp.core.errors import DomainError
-from linkapp.services import insight_facts, insights
+from linkapp.services.analytics import facts as insight_facts
+from linkapp.services.analytics import insights
 from linkapp.state.auth import signed_in_user_id
 from linkapp.state.link_detail import LinkDetailState
 from linkapp.state.links import LinksState

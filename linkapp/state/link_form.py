@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from linkapp import db as database
 from linkapp.core.errors import DomainError, ValidationFailed
 from linkapp.models.link import LinkCreate, LinkUpdate
-from linkapp.services import links as link_service
+from linkapp.services.links import service as link_service
 from linkapp.state.auth import signed_in_user_id
 from linkapp.state.links import LinksState
 

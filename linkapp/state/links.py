@@ -10,8 +10,8 @@ import reflex as rx
 
 from linkapp import db as database
 from linkapp.core.errors import DomainError
-from linkapp.services import analytics
-from linkapp.services import links as link_service
+from linkapp.services.analytics import figures as analytics
+from linkapp.services.links import service as link_service
 from linkapp.state.auth import signed_in_user_id
 from linkapp.state.charts import spark_figure
 from linkapp.state.live import loading, watch

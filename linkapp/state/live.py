@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from linkapp.services.live import feed
+from linkapp.services.clicks.feed import feed
 
 MAX_WATCH_SECONDS = 4 * 3600
 POLL_TIMEOUT = 15.0

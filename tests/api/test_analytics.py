@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from linkapp.services.clicks import recorder
+from linkapp.services.clicks.recorder import recorder
 from tests.factories import create_link, register, short_path, store_clicks
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkapp.api.limits import MAX_BODY_BYTES
-from linkapp.services import links as link_service
+from linkapp.services.links import service as link_service
 from tests.factories import register
 
 PROBLEM_JSON = "application/problem+json"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from linkapp.core.config import settings
-from linkapp.services import users
+from linkapp.services.accounts import users
 from tests.factories import PASSWORD, register, unique_username
 
 REGISTER, LOGIN, ME = "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/me"

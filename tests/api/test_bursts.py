@@ -4,7 +4,7 @@ figures by hammering a link from one address."""
 from __future__ import annotations
 
 from linkapp.core.config import settings
-from linkapp.services.clicks import recorder
+from linkapp.services.clicks.recorder import recorder
 from tests.factories import create_link, register, short_path
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"

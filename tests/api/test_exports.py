@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from linkapp.services.clicks import recorder
+from linkapp.services.clicks.recorder import recorder
 from tests.factories import create_link, register, short_path, store_clicks
 
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"

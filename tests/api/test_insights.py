@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from linkapp.core.config import settings
-from linkapp.services import answer_cache
+from linkapp.services.analytics import answer_cache
 from tests import redis_server
 from tests.factories import create_link, register, store_clicks
 

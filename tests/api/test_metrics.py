@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from linkapp.core import ids
+from linkapp.core import ids, metrics
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import metrics
-from linkapp.services.clicks import ClickRecorder
+from linkapp.services.clicks.recorder import ClickRecorder
 from tests.factories import create_link, register, short_path
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"

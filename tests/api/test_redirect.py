@@ -12,8 +12,8 @@ from linkapp import db as database
 from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.event import LinkEvent
-from linkapp.services import redirects
-from linkapp.services.clicks import recorder
+from linkapp.services.clicks.recorder import recorder
+from linkapp.services.links import redirects
 from tests.factories import create_link, register, short_path
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from linkapp.services import bots
-from linkapp.services.bots import bot_reason, is_bot_user_agent, user_agent_reason
-from linkapp.services.devices import DEVICES, describe_agent
+from linkapp.services.visitors import bots
+from linkapp.services.visitors.bots import bot_reason, is_bot_user_agent, user_agent_reason
+from linkapp.services.visitors.devices import DEVICES, describe_agent
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "user_agents.tsv"
 HUMAN = "human"

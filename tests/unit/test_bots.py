@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkapp.services.bots import is_bot_request, is_bot_user_agent
+from linkapp.services.visitors.bots import is_bot_request, is_bot_user_agent
 
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 

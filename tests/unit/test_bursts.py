@@ -9,8 +9,8 @@ import pytest
 
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services.bursts import LIMIT, BurstDetector, Bursts
-from linkapp.services.enrich import enrich
+from linkapp.services.clicks.bursts import LIMIT, BurstDetector, Bursts
+from linkapp.services.clicks.enrich import enrich
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from linkapp.core.errors import ValidationFailed
-from linkapp.services.analytics import MAX_DAYS, day_range
+from linkapp.services.analytics.figures import MAX_DAYS, day_range
 
 # 23:30 UTC on 10 March 2026: already the 11th in Paris, still the 10th in New York.
 LATE_EVENING_UTC = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from linkapp.services import devices
-from linkapp.services.devices import describe_agent
+from linkapp.services.visitors import devices
+from linkapp.services.visitors.devices import describe_agent
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1"
 EDGE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80"

@@ -8,14 +8,14 @@ import pytest
 
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import bots, devices
-from linkapp.services.enrich import (
+from linkapp.services.clicks.enrich import (
     anonymize_ip,
     enrich,
     referrer_host,
     visitor_id,
     warm_up,
 )
+from linkapp.services.visitors import bots, devices
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"

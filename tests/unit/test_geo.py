@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.geo_data import build_mmdb
-
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import geo
-from linkapp.services.enrich import enrich
+from linkapp.services.clicks.enrich import enrich
+from linkapp.services.visitors import geo
+from tests.geo_data import build_mmdb
 
 LONDON = {"country": {"iso_code": "GB", "names": {"en": "United Kingdom"}}, "city": {"names": {"en": "London", "de": "London"}}}
 TOKYO = {"country": {"iso_code": "JP", "names": {"en": "Japan"}}, "city": {"names": {"en": "Tokyo", "ja": "東京"}}}
@@ -108,7 +107,7 @@ def test_locate_with_unreadable_database_is_nowhere_and_warns_once(tmp_path, mon
     broken = tmp_path / "broken.mmdb"
     broken.write_bytes(b"not a database")
     monkeypatch.setattr(settings, "GEOIP_DB_PATH", str(broken))
-    with caplog.at_level(logging.WARNING, logger="linkapp.services.geo"):
+    with caplog.at_level(logging.WARNING, logger="linkapp.services.visitors.geo"):
         assert geo.locate("81.2.69.142") == (None, None)
         assert geo.locate("81.2.69.142") == (None, None)
     assert len(caplog.records) == 1

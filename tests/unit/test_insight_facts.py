@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from linkapp.core import ids
-from linkapp.services.analytics import day_range
-from linkapp.services.analytics import BUCKET_SECONDS
-from linkapp.services.insight_facts import anomalies, breakdowns, compute_facts, hours_and_weekdays, previous_range, rank_links, trend
+from linkapp.services.analytics.facts import anomalies, breakdowns, compute_facts, hours_and_weekdays, previous_range, rank_links, trend
+from linkapp.services.analytics.figures import BUCKET_SECONDS, day_range
 from tests.factories import create_link, register, store_clicks
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkapp.core.errors import ValidationFailed
-from linkapp.services.users import check_credentials, password_problems, username_problems
+from linkapp.services.accounts.users import check_credentials, password_problems, username_problems
 
 GOOD = "Corr3ct-Horse!"
 

@@ -6,7 +6,8 @@ import pytest
 
 from linkapp.core.errors import NotAuthenticated
 from linkapp.core.security import decode_access_token
-from linkapp.services import auth, users
+from linkapp.services.accounts import sessions as auth
+from linkapp.services.accounts import users
 from tests.factories import PASSWORD
 
 

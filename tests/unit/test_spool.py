@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from linkapp import db as database
-from linkapp.core import ids
+from linkapp.core import ids, metrics
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
-from linkapp.services import click_store, metrics, spool
-from linkapp.services.clicks import ClickRecorder
+from linkapp.services.clicks import spool
+from linkapp.services.clicks import store as click_store
+from linkapp.services.clicks.recorder import ClickRecorder
 from tests.factories import create_link, register
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"

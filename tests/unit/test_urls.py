@@ -6,7 +6,7 @@ import pytest
 
 from linkapp.core.config import settings
 from linkapp.core.errors import ValidationFailed
-from linkapp.services.urls import escape_non_ascii, host_of, normalize_url, to_uri
+from linkapp.services.links.urls import escape_non_ascii, host_of, normalize_url, to_uri
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from linkapp.api.deps import CurrentUser, Db
-from linkapp.services import insight_facts, insights
+from linkapp.services.analytics import facts as insight_facts
+from linkapp.services.analytics import insights
 
 router = APIRouter(prefix="/ai", tags=["ai"])
 

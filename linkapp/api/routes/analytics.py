@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
 from linkapp.api.deps import CurrentUser, Db
-from linkapp.services import analytics, exports
+from linkapp.services.analytics import exports
+from linkapp.services.analytics import figures as analytics
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 

@@ -13,7 +13,8 @@ from linkapp.core import ratelimit
 from linkapp.core.config import settings
 from linkapp.core.errors import DomainError
 from linkapp.models.user import Credentials, TokenPublic, UserPublic
-from linkapp.services import auth, users
+from linkapp.services.accounts import sessions as auth
+from linkapp.services.accounts import users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 COOKIE = "refresh_token"

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from linkapp.api.deps import CurrentUser, Db, PageParams
 from linkapp.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeysPublic
-from linkapp.services import api_keys
+from linkapp.services.accounts import api_keys
 
 router = APIRouter(prefix="/auth/keys", tags=["auth"])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from linkapp.api.deps import CurrentUser, Db, PageParams
 from linkapp.models.link import LinkCreate, LinkPublic, LinksPublic, LinkUpdate
-from linkapp.services import links
+from linkapp.services.links import service as links
 
 router = APIRouter(prefix="/links", tags=["links"])
 

@@ -7,9 +7,9 @@ import hmac
 
 from fastapi import APIRouter, Request, Response
 
+from linkapp.core import metrics
 from linkapp.core.config import settings
 from linkapp.core.errors import NotAuthenticated
-from linkapp.services import metrics
 
 router = APIRouter(tags=["operations"])
 

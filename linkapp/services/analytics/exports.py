@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from linkapp import db as database
 from linkapp.models.event import LinkEvent
-from linkapp.services import analytics
-from linkapp.services import links as link_service
+from linkapp.services.analytics import figures as analytics
+from linkapp.services.links import service as link_service
 
 CHUNK = 2_000
 CLICK_COLUMNS = (

@@ -21,9 +21,9 @@ from linkapp.core.times import utcnow
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
 from linkapp.models.rollup import VisitorSalt
-from linkapp.services import rollup_writes
-from linkapp.services.bursts import bursts
-from linkapp.services.enrich import enrich
+from linkapp.services.clicks.bursts import bursts
+from linkapp.services.clicks.enrich import enrich
+from linkapp.services.rollups import writes as rollup_writes
 
 # Salts of today and yesterday stay (clicks can arrive late); older ones are deleted.
 SALT_DAYS = 1

@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, DayRollup, DimensionRollup
-from linkapp.services import rollups
-from linkapp.services.bots import BOT
-
+from linkapp.services.rollups import reads as rollups
+from linkapp.services.visitors.bots import BOT
 
 # For the one statement that reads the edges of a busy owner: JIT compilation costs ~90 ms there;
 # with the default 4 MB of work_mem the planner sorts (on disk) instead of hashing; and once

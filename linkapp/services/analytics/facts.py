@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.core import ids
 from linkapp.core.errors import ValidationFailed
 from linkapp.models.link import Link
-from linkapp.services import analytics
-from linkapp.services import links as link_service
-from linkapp.services import rollups
-from linkapp.services.analytics import DayRange
+from linkapp.services.analytics import figures as analytics
+from linkapp.services.analytics.figures import DayRange
+from linkapp.services.links import service as link_service
+from linkapp.services.rollups import reads as rollups
 
 TOP_N = 5
 RANKED_LINKS = 3

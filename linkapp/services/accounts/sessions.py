@@ -16,7 +16,7 @@ from linkapp.core.security import AccessToken, create_access_token, decode_acces
 from linkapp.core.times import utcnow
 from linkapp.models.token import RefreshToken
 from linkapp.models.user import User
-from linkapp.services import users
+from linkapp.services.accounts import users
 
 INVALID_REFRESH = "The session has expired or was signed out; sign in again."
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
+from linkapp.core import broadcast
 from linkapp.core.config import settings
-from linkapp.services import broadcast, redirects
+from linkapp.services.links import redirects
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from linkapp.core import broadcast
 from linkapp.core.logs import Throttled
-from linkapp.services import broadcast
 
 log = logging.getLogger(__name__)
 

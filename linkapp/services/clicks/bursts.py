@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from linkapp.core import redis_client
 from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
-from linkapp.services import bots
+from linkapp.services.visitors import bots
 
 log = logging.getLogger(__name__)
 # The limit is high on purpose: an office behind one address with one browser version looks

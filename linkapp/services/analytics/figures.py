@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.core import ids
 from linkapp.core.errors import ValidationFailed
 from linkapp.models.link import Link
-from linkapp.services import links as link_service
-from linkapp.services import rollups
+from linkapp.services.links import service as link_service
+from linkapp.services.rollups import reads as rollups
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1830

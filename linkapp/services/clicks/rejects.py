@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 import psycopg.errors
 from sqlalchemy import exc as sa_exc
 
+from linkapp.core import metrics
 from linkapp.models.click import Click
-from linkapp.services import metrics, spool
+from linkapp.services.clicks import spool
 
 log = logging.getLogger(__name__)
 REJECTED_DIR = "rejected"

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
-from linkapp.services import rollup_edges
-from linkapp.services.bots import BOT
+from linkapp.services.rollups import edges as rollup_edges
+from linkapp.services.visitors.bots import BOT
 
 BUCKET_SECONDS = 900
 # Event columns behind each breakdown, and what a missing value is called.

@@ -19,9 +19,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from linkapp.core import metrics
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import metrics
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.core import ratelimit
 from linkapp.core.config import settings
 from linkapp.core.errors import BadGateway, GatewayTimeout, ServiceUnavailable, ValidationFailed
-from linkapp.services import analytics, answer_cache
-from linkapp.services.insight_facts import compute_facts, facts_for_range
+from linkapp.services.analytics import answer_cache
+from linkapp.services.analytics import figures as analytics
+from linkapp.services.analytics.facts import compute_facts, facts_for_range
 
 try:  # the SDK may use httpx2, a fork whose exceptions are not httpx's
     import httpx2

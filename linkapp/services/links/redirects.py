@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
@@ -15,8 +15,8 @@ from linkapp import db as database
 from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.link import Link
-from linkapp.services.allowance import allowance
-from linkapp.services.urls import to_uri
+from linkapp.services.links.allowance import allowance
+from linkapp.services.links.urls import to_uri
 
 NEGATIVE_TTL = 5.0
 MAX_ENTRIES = 100_000

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
-from linkapp.services.rollups import BUCKET_SECONDS, EDGE_COLUMNS
-from linkapp.services.bots import BOT
+from linkapp.services.rollups.reads import BUCKET_SECONDS, EDGE_COLUMNS
+from linkapp.services.visitors.bots import BOT
 
 # The rollup tables' value column is this wide.
 MAX_VALUE = 255

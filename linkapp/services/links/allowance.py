@@ -18,8 +18,8 @@ from linkapp import db as database
 from linkapp.core import redis_client
 from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
-from linkapp.services import rollups
-from linkapp.services.clicks import recorder
+from linkapp.services.clicks.recorder import recorder
+from linkapp.services.rollups import reads as rollups
 
 log = logging.getLogger(__name__)
 # A counter idle this long is dropped; by then every click it counted is in the database.

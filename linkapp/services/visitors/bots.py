@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from crawlerdetect import CrawlerDetect
 
-from linkapp.services.bots_patterns import UA_REASONS
+from linkapp.services.visitors.bot_patterns import UA_REASONS
 
 HEAD = "head"
 PREFETCH = "prefetch"

@@ -18,12 +18,15 @@ from pathlib import Path
 
 from redis.exceptions import RedisError
 
+from linkapp.core import metrics
 from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
 from linkapp.models.click import Click
-from linkapp.services import click_store, live, metrics, rejects, spool
-from linkapp.services.click_stream import ClickStream
-from linkapp.services.store_thread import store_thread
+from linkapp.services.clicks import feed as live
+from linkapp.services.clicks import rejects, spool
+from linkapp.services.clicks import store as click_store
+from linkapp.services.clicks.stream import ClickStream
+from linkapp.services.clicks.writer_thread import store_thread
 
 log = logging.getLogger(__name__)
 

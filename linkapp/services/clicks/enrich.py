@@ -6,15 +6,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from functools import lru_cache
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services import bots, devices, geo
 
 # The link_events column's width.
+from linkapp.services.visitors import bots, devices, geo
+
 MAX_HOST = 255
 _HOST_RE = re.compile(r"[\w.-]+|[0-9a-f:.]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from ua_parser import parse
 
-from linkapp.services import bots
+from linkapp.services.visitors import bots
 
 DESKTOP = "desktop"
 MOBILE = "mobile"

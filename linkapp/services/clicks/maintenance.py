@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
 from linkapp.models.rollup import DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
-from linkapp.services import bots, click_store, rollup_writes
+from linkapp.services.clicks import store as click_store
+from linkapp.services.rollups import writes as rollup_writes
+from linkapp.services.visitors import bots
 
 log = logging.getLogger(__name__)
 CHUNK = 5_000
@@ -133,7 +135,7 @@ async def _every_day() -> None:
 async def upkeep():
     """Lifespan task: warm the user-agent parsers in a thread (so the first clicks do not pay
     for it), then run the daily maintenance for as long as the app runs."""
-    from linkapp.services import enrich
+    from linkapp.services.clicks import enrich
 
     asyncio.get_running_loop().run_in_executor(None, enrich.warm_up)
     task = asyncio.create_task(_every_day(), name="linkapp-daily-maintenance")

@@ -11,16 +11,18 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkapp import routes
 from linkapp.core import ids
 from linkapp.core.config import REDIRECT_STATUSES, settings
 from linkapp.core.errors import Conflict, NotFound, ValidationFailed
 from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
-from linkapp.services import link_changes, rollup_writes, rollups
-from linkapp.services.allowance import allowance
-from linkapp.services.urls import host_of, normalize_url
+from linkapp.services.links import changes as link_changes
+from linkapp.services.links import reserved
+from linkapp.services.links.allowance import allowance
+from linkapp.services.links.urls import host_of, normalize_url
+from linkapp.services.rollups import reads as rollups
+from linkapp.services.rollups import writes as rollup_writes
 
 SLUG_RE = re.compile(r"[A-Za-z0-9_-]{3,64}")
 TAG_RE = re.compile(r"[\w -]{1,32}")
@@ -41,7 +43,7 @@ def shortened_url(link: Link) -> str:
 def _check_slug_shape(slug: str) -> str:
     if not SLUG_RE.fullmatch(slug):
         raise ValidationFailed("A custom short code is 3 to 64 letters, digits, - or _.", field="slug")
-    if routes.is_reserved(slug):
+    if reserved.is_reserved(slug):
         raise ValidationFailed(f"“{slug}” is a word the app uses itself; choose another.", field="slug")
     return slug
 
