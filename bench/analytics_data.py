@@ -6,7 +6,7 @@ daily pool so that people click several times and across links. Device, browser,
 reason of each agent are what the app itself says of it (`devices.describe_agent`,
 `bots.bot_reason`), so the data looks like what the writer stores.
 
-The rollups are the GROUP BY equivalent of `click_store.add_to_rollups`; `check_rollups` proves
+The rollups are the GROUP BY equivalent of `rollups.writes.count_events`; `check_rollups` proves
 that on a sample stored through `click_store.store`.
 """
 
@@ -179,7 +179,7 @@ BUCKET = "floor(extract(epoch FROM e.clicked_at) / 900)::bigint"
 HUMANS = "count(*) FILTER (WHERE NOT e.is_bot)"
 BOTS = "count(*) FILTER (WHERE e.is_bot)"
 SCOPE_KEYS = {"l": "e.link_id", "o": "k.owner_id"}
-# click_store.dimension_values: empty counts as missing, values are cut to the column's 255.
+# As rollups.writes._dimension_rows: empty counts as missing, values are cut to the column's 255.
 DIMENSIONS = """(VALUES
     ('source', left(coalesce(nullif(e.source, ''), 'direct'), 255)),
     ('referrer', left(coalesce(nullif(e.referrer_host, ''), 'direct'), 255)),

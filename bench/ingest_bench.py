@@ -190,7 +190,8 @@ async def rows_written() -> dict[str, int]:
 class StageTimer:
     """Wraps store's steps (module functions looked up at call time) to time each."""
 
-    STAGES = (("click_store", "enrich"), ("click_store", "_insert_events"), ("rollup_writes", "count_events"))
+    # (module under linkapp.services, function): `store` calls each through its module's namespace.
+    STAGES = (("clicks.store", "enrich"), ("clicks.store", "_insert_events"), ("rollups.writes", "count_events"))
 
     def __init__(self) -> None:
         import importlib

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from linkapp.core.config import settings
@@ -34,6 +35,16 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
+
+
+def insert_for(dialect: str, table):
+    """An INSERT into `table` in the dialect's own flavour, which can say ON CONFLICT.
+
+    Args:
+        dialect: The engine's dialect name (`db.bind.dialect.name`): "sqlite", else PostgreSQL's.
+        table: A table or model.
+    """
+    return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
 
 
 def _current() -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:

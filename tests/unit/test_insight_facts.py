@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 from linkapp.core import ids
 from linkapp.services.analytics.facts import anomalies, breakdowns, compute_facts, hours_and_weekdays, previous_range, rank_links, trend
-from linkapp.services.analytics.figures import BUCKET_SECONDS, day_range
+from linkapp.services.analytics.figures import day_range
+from linkapp.services.rollups.vocabulary import BUCKET_SECONDS
 from tests.factories import create_link, register, store_clicks
 
 

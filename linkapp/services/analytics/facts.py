@@ -20,6 +20,7 @@ from linkapp.services.analytics import figures as analytics
 from linkapp.services.analytics.figures import DayRange
 from linkapp.services.links import service as link_service
 from linkapp.services.rollups import reads as rollups
+from linkapp.services.rollups.vocabulary import BUCKET_SECONDS, Scope
 
 TOP_N = 5
 RANKED_LINKS = 3
@@ -74,12 +75,12 @@ async def facts_for_range(*, db: AsyncSession, owner_id: int, link_id: str | Non
     if link_id is not None:
         link = await link_service.get_link(db=db, owner_id=owner_id, public_id=link_id)
         figures = await analytics.link_analytics(db=db, owner_id=owner_id, public_id=link_id, days=days)
-        scope = rollups.Scope.link(link.id)
+        scope = Scope.link(link.id)
         facts["scope"] = "link"
         facts["link"] = {"id": ids.encode_link_id(link.id), "title": link.title, "url": link.url}
     else:
         figures = await analytics.summary(db=db, owner_id=owner_id, days=days)
-        scope = rollups.Scope.owner(owner_id)
+        scope = Scope.owner(owner_id)
         facts["scope"] = "all_links"
 
     total = figures["total_clicks"]
@@ -151,7 +152,7 @@ def hours_and_weekdays(bucket_counts: list[tuple[int, int]], days: DayRange) -> 
     """Clicks per local hour (24) and per local weekday (7, Monday first) from quarter-hour counts."""
     hours, weekdays = [0] * 24, [0] * 7
     for bucket, clicks in bucket_counts:
-        moment = datetime.fromtimestamp(int(bucket) * analytics.BUCKET_SECONDS, UTC).astimezone(days.tz)
+        moment = datetime.fromtimestamp(int(bucket) * BUCKET_SECONDS, UTC).astimezone(days.tz)
         hours[moment.hour] += clicks
         weekdays[moment.weekday()] += clicks
     return hours, weekdays
@@ -192,11 +193,11 @@ def _top(rows: list[dict], field: str, total: int) -> list[dict]:
     ]
 
 
-async def _count(db: AsyncSession, scope: rollups.Scope, days: DayRange) -> int:
+async def _count(db: AsyncSession, scope: Scope, days: DayRange) -> int:
     return sum(clicks for _, clicks in await _quarter_hour_counts(db, scope, days))
 
 
-async def _quarter_hour_counts(db: AsyncSession, scope: rollups.Scope, days: DayRange) -> list[tuple[int, int]]:
+async def _quarter_hour_counts(db: AsyncSession, scope: Scope, days: DayRange) -> list[tuple[int, int]]:
     return await rollups.quarter_hour_counts(db, scope, days.utc_start, days.utc_end)
 
 

@@ -15,15 +15,13 @@ from linkapp.core.errors import ValidationFailed
 from linkapp.models.link import Link
 from linkapp.services.links import service as link_service
 from linkapp.services.rollups import reads as rollups
+from linkapp.services.rollups.vocabulary import Scope
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1830
 # No click predates the Unix epoch, and a day past MAX_DAY has no next midnight a datetime can hold.
 MIN_DAY = date(1970, 1, 1)
 MAX_DAY = date(9999, 12, 30)
-# Every UTC offset in use is a multiple of 15 minutes: quarter-hour rollups summed per local day
-# (rollups.clicks_per_local_day) are exact in any zone.
-BUCKET_SECONDS = rollups.BUCKET_SECONDS
 # An owner's summary names every link: hashids cost ~75 µs a link (75 ms for 1,000 links), and a
 # link's public id never changes.
 _public_link_id = lru_cache(maxsize=65_536)(ids.encode_link_id)
@@ -90,7 +88,7 @@ def _ranked(counter, key: str) -> list[dict]:
     return [{key: value, "clicks": clicks} for value, clicks in sorted(counter.items(), key=lambda item: (-item[1], item[0])) if clicks]
 
 
-async def _figures(db: AsyncSession, scope: rollups.Scope, days: DayRange, include_bots: bool, *, per_link: bool = False) -> tuple[dict, dict[int, int] | None]:
+async def _figures(db: AsyncSession, scope: Scope, days: DayRange, include_bots: bool, *, per_link: bool = False) -> tuple[dict, dict[int, int] | None]:
     found = await rollups.figures(db, scope, days.utc_start, days.utc_end, days.tz, include_bots=include_bots, per_link=per_link)
     per_day, counts = found.per_day, found.breakdowns
     figures = {
@@ -107,7 +105,7 @@ async def _figures(db: AsyncSession, scope: rollups.Scope, days: DayRange, inclu
 
 async def link_analytics(*, db: AsyncSession, owner_id: int, public_id: str, days: DayRange, include_bots: bool = False) -> dict:
     link = await link_service.get_link(db=db, owner_id=owner_id, public_id=public_id)
-    figures, _ = await _figures(db, rollups.Scope.link(link.id), days, include_bots)
+    figures, _ = await _figures(db, Scope.link(link.id), days, include_bots)
     return {
         "id": ids.encode_link_id(link.id),
         "title": link.title,
@@ -119,7 +117,7 @@ async def link_analytics(*, db: AsyncSession, owner_id: int, public_id: str, day
 
 async def summary(*, db: AsyncSession, owner_id: int, days: DayRange, include_bots: bool = False) -> dict:
     """The same figures over all the owner's links, plus each link's clicks in the range."""
-    figures, per_link = await _figures(db, rollups.Scope.owner(owner_id), days, include_bots, per_link=True)
+    figures, per_link = await _figures(db, Scope.owner(owner_id), days, include_bots, per_link=True)
     owned_links = (await db.execute(select(Link.id, Link.title).where(Link.owner_id == owner_id))).all()
     ranked = sorted(owned_links, key=lambda row: (-per_link.get(row.id, 0), -row.id))
     return {

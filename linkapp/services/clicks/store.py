@@ -12,8 +12,6 @@ from datetime import UTC, date, timedelta
 from psycopg.errors import UniqueViolation
 from sqlalchemy import BigInteger, any_, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp import db as database
@@ -30,10 +28,6 @@ SALT_DAYS = 1
 _salts: dict[date, str] = {}
 
 
-def _insert(db: AsyncSession, model):
-    return (sqlite_insert if db.bind.dialect.name == "sqlite" else pg_insert)(model)
-
-
 async def salt_for(db: AsyncSession, day: date) -> str:
     """The visitor-id salt of a UTC day: random, shared through the database. Salts of past days
     are deleted by the daily maintenance (`forget_old_salts`), after which no visitor id of that
@@ -42,7 +36,8 @@ async def salt_for(db: AsyncSession, day: date) -> str:
         return _salts[day]
     stored = (await db.execute(select(VisitorSalt.salt).where(VisitorSalt.day == day))).scalar_one_or_none()
     if stored is None:
-        await db.execute(_insert(db, VisitorSalt).values(day=day, salt=secrets.token_hex(32)).on_conflict_do_nothing(index_elements=["day"]))
+        insert = database.insert_for(db.bind.dialect.name, VisitorSalt)
+        await db.execute(insert.values(day=day, salt=secrets.token_hex(32)).on_conflict_do_nothing(index_elements=["day"]))
         stored = (await db.execute(select(VisitorSalt.salt).where(VisitorSalt.day == day))).scalar_one()
     if day >= utcnow().date() - timedelta(days=SALT_DAYS):  # cache only the salts still in use
         _salts[day] = stored
@@ -99,7 +94,7 @@ async def _insert_events(db: AsyncSession, rows: list[dict]) -> list[int]:
             return await _insert_events_unnest(db, table, rows)
     # The table, not the model: the ORM's bulk path splits a batch by which columns are None.
     # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues").
-    statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["click_id"]).returning(table.c.id)
+    statement = database.insert_for(db.bind.dialect.name, table).on_conflict_do_nothing(index_elements=["click_id"]).returning(table.c.id)
     return list((await db.execute(statement, rows)).scalars().all())
 
 

@@ -4,55 +4,23 @@ A range of local days starts and ends at local midnights, which fall inside UTC 
 zone is UTC. Quarter hours cover any range exactly; unique visitors and breakdowns are kept per
 UTC day, so the part of a UTC day inside the range (an "edge") is counted from raw events. On
 PostgreSQL, breakdowns and clicks per link of an edge longer than half its day are its whole day
-from the rollups minus the rest of that day from raw events (`_edge_counts`).
+from the rollups minus the rest of that day from raw events (see `edges`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
-from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
-from linkapp.services.rollups import edges as rollup_edges
-from linkapp.services.visitors.bots import BOT
-
-BUCKET_SECONDS = 900
-# Event columns behind each breakdown, and what a missing value is called.
-EDGE_COLUMNS = {
-    "source": (LinkEvent.source, "direct"),
-    "referrer": (LinkEvent.referrer_host, "direct"),
-    "device": (LinkEvent.device, "unknown"),
-    "browser": (LinkEvent.browser, "unknown"),
-    "os": (LinkEvent.os, "unknown"),
-    "country": (LinkEvent.country, "unknown"),
-}
-
-
-@dataclass(frozen=True)
-class Scope:
-    """One link, or all of one owner's links."""
-
-    kind: str
-    key: int
-
-    @classmethod
-    def link(cls, link_id: int) -> Scope:
-        return cls(LINK_SCOPE, link_id)
-
-    @classmethod
-    def owner(cls, owner_id: int) -> Scope:
-        return cls(OWNER_SCOPE, owner_id)
-
-    def event_filter(self):
-        if self.kind == LINK_SCOPE:
-            return LinkEvent.link_id == self.key
-        return LinkEvent.link_id.in_(select(Link.id).where(Link.owner_id == self.key))
+from linkapp.models.rollup import LINK_SCOPE, DayRollup, DimensionRollup, QuarterHourRollup
+from linkapp.services.rollups import edges
+from linkapp.services.rollups.vocabulary import BOT, BREAKDOWN_COLUMNS, BUCKET_SECONDS, Figures, Scope, midnight, visitor_key
 
 
 @dataclass(frozen=True)
@@ -61,10 +29,6 @@ class Split:
 
     full_days: tuple[date, date] | None  # inclusive
     edges: tuple[tuple[datetime, datetime], ...]
-
-
-def midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, UTC)
 
 
 def split(start: datetime, end: datetime) -> Split:
@@ -76,8 +40,8 @@ def split(start: datetime, end: datetime) -> Split:
             return Split(None, ((start, end),))
         middle = midnight(end.date())
         return Split(None, tuple(edge for edge in ((start, middle), (middle, end)) if edge[0] < edge[1]))
-    edges = tuple(edge for edge in ((start, first), (last, end)) if edge[0] < edge[1])
-    return Split((first.date(), (last - timedelta(days=1)).date()), edges)
+    partial_days = tuple(edge for edge in ((start, first), (last, end)) if edge[0] < edge[1])
+    return Split((first.date(), (last - timedelta(days=1)).date()), partial_days)
 
 
 def _counted(model, include_bots: bool):
@@ -179,16 +143,6 @@ async def clicks_per_local_day(
     return per_day
 
 
-@dataclass
-class Figures:
-    """Everything a dashboard shows for a scope and range (per_link only when asked for)."""
-
-    per_day: Counter[date]
-    visitors: int
-    breakdowns: dict[str, Counter]
-    per_link: dict[int, int] | None = None
-
-
 async def figures(
     db: AsyncSession, scope: Scope, start: datetime, end: datetime, tz: tzinfo, *, include_bots: bool = False, per_link: bool = False
 ) -> Figures:
@@ -212,12 +166,12 @@ async def figures(
         await _full_day_breakdowns(db, scope, parts.full_days, result.breakdowns, include_bots)
         if per_link:
             result.per_link = await _full_day_clicks_per_link(db, scope.key, parts.full_days, include_bots)
-    await rollup_edges.edge_figures(db, scope, parts.edges, result, include_bots)
+    await edges.edge_figures(db, scope, parts.edges, result, include_bots)
     return result
 
 
 def _empty_breakdowns() -> dict[str, Counter]:
-    return {name: Counter() for name in (*EDGE_COLUMNS, "bot_reason")}
+    return {name: Counter() for name in (*BREAKDOWN_COLUMNS, "bot_reason")}
 
 
 async def _full_day_visitors(db: AsyncSession, scope: Scope, days: tuple[date, date]) -> int:
@@ -251,11 +205,6 @@ async def _full_day_clicks_per_link(db: AsyncSession, owner_id: int, days: tuple
     return {link_id: int(clicks or 0) for link_id, clicks in rows.all()}
 
 
-def visitor_key():
-    """Who a raw event's visitor is (events stored before visitor ids: address and agent)."""
-    return func.coalesce(LinkEvent.visitor_id, func.coalesce(LinkEvent.ip_address, "") + "|" + func.coalesce(LinkEvent.user_agent, ""))
-
-
 async def clicks_per_link(db: AsyncSession, owner_id: int, start: datetime, end: datetime, *, include_bots: bool = False) -> dict[int, int]:
     """Each of the owner's links' clicks inside [start, end): whole days from daily rollups."""
     parts = split(start, end)
@@ -273,42 +222,13 @@ async def clicks_per_link(db: AsyncSession, owner_id: int, start: datetime, end:
     return dict(totals)
 
 
-async def edge_visitors_from_rollups(db: AsyncSession, scope: Scope, edges: tuple[tuple[datetime, datetime], ...]) -> tuple[int, list]:
-    """Unique visitors of the edges that the visitor rows can answer, and the edges they cannot.
-
-    An edge touches one UTC midnight: its visitors are the day's last seen at or after its start
-    (an edge ending at midnight) or first seen before its end (one starting at midnight). Rows
-    that do not know their first and last quarter hour, and edges that are not whole quarter
-    hours, are left to raw events."""
-    total, left = 0, []
-    model = DayVisitor
-    for edge_start, edge_end in edges:
-        day = edge_start.date()
-        if edge_end == midnight(day) + timedelta(days=1) and edge_start.timestamp() % BUCKET_SECONDS == 0:
-            seen = model.last_bucket >= int(edge_start.timestamp()) // BUCKET_SECONDS
-        elif edge_start == midnight(day) and edge_end.timestamp() % BUCKET_SECONDS == 0:
-            seen = model.first_bucket < int(edge_end.timestamp()) // BUCKET_SECONDS
-        else:
-            left.append((edge_start, edge_end))
-            continue
-        query = select(func.count().filter(seen), func.count().filter(model.first_bucket.is_(None))).where(
-            model.scope == scope.kind, model.scope_id == scope.key, model.day == day
-        )
-        counted, unknown = (await db.execute(query)).one()
-        if unknown:
-            left.append((edge_start, edge_end))
-        else:
-            total += int(counted)
-    return total, left
-
-
 async def visitors(db: AsyncSession, scope: Scope, start: datetime, end: datetime) -> int:
     """Unique visitors in [start, end). Visitor ids change every UTC day, so days add up."""
     parts = split(start, end)
     total = 0
     if parts.full_days:
         total += await _full_day_visitors(db, scope, parts.full_days)
-    from_rollups, raw_edges = await edge_visitors_from_rollups(db, scope, parts.edges)
+    from_rollups, raw_edges = await edges.edge_visitors_from_rollups(db, scope, parts.edges)
     total += from_rollups
     visitor = visitor_key()
     for edge_start, edge_end in raw_edges:
@@ -321,7 +241,7 @@ async def visitors(db: AsyncSession, scope: Scope, start: datetime, end: datetim
 
 async def breakdowns(db: AsyncSession, scope: Scope, start: datetime, end: datetime, *, include_bots: bool = False) -> dict[str, Counter]:
     """Clicks per value of each dimension (source, device, ...), plus bots per reason. On
-    PostgreSQL `figures` reads a shifted range's edges with `rollup_edges` instead."""
+    PostgreSQL `figures` reads a shifted range's edges with `edges.edge_figures` instead."""
     parts = split(start, end)
     result = _empty_breakdowns()
     if parts.full_days:
@@ -333,14 +253,14 @@ async def breakdowns(db: AsyncSession, scope: Scope, start: datetime, end: datet
 
 
 async def _edge_breakdowns_grouped(db: AsyncSession, where: tuple, result: dict[str, Counter], include_bots: bool) -> None:
-    columns = [column for column, _ in EDGE_COLUMNS.values()]
+    columns = [column for column, _ in BREAKDOWN_COLUMNS.values()]
     query = select(*columns, LinkEvent.is_bot, LinkEvent.bot_reason, func.count()).where(*where).group_by(*columns, LinkEvent.is_bot, LinkEvent.bot_reason)
     for *values, is_bot, reason, count in (await db.execute(query)).all():
         if is_bot:
             result["bot_reason"][reason or BOT] += count
             if not include_bots:
                 continue
-        for (name, (_, missing)), value in zip(EDGE_COLUMNS.items(), values, strict=True):
+        for (name, (_, missing)), value in zip(BREAKDOWN_COLUMNS.items(), values, strict=True):
             result[name][value or missing] += count
 
 

@@ -14,15 +14,13 @@ from collections import Counter
 
 from sqlalchemy import BigInteger, Integer, String, and_, case, cast, delete, func, literal, literal_column, select, text, true, union_all, update
 from sqlalchemy.dialects.postgresql import array as pg_array
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linkapp.db import insert_for
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link
 from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
-from linkapp.services.rollups.reads import BUCKET_SECONDS, EDGE_COLUMNS
-from linkapp.services.visitors.bots import BOT
+from linkapp.services.rollups.vocabulary import BOT, BREAKDOWN_COLUMNS, BUCKET_SECONDS
 
 # The rollup tables' value column is this wide.
 MAX_VALUE = 255
@@ -46,7 +44,7 @@ def _events(dialect: str, where):
 
     A deleted link's late clicks match no link, so they are stored but counted nowhere."""
     events, links = LinkEvent.__table__, Link.__table__
-    values = {name: func.coalesce(func.nullif(column, ""), missing) for name, (column, missing) in EDGE_COLUMNS.items()}
+    values = {name: func.coalesce(func.nullif(column, ""), missing) for name, (column, missing) in BREAKDOWN_COLUMNS.items()}
     values["bot_reason"] = case((events.c.is_bot == literal(True), func.coalesce(func.nullif(events.c.bot_reason, ""), BOT)))
     query = (
         select(
@@ -84,7 +82,7 @@ def _tally(source, weight=None) -> tuple:
 def _dimension_rows(dialect: str, events):
     """(scope, scope_id, day, dimension, value, is_bot, clicks): the events grouped by their
     combination of values first (far fewer rows than events), then once per breakdown."""
-    names = [*EDGE_COLUMNS, "bot_reason"]
+    names = [*BREAKDOWN_COLUMNS, "bot_reason"]
     keys = [events.c.link_id, events.c.owner_id, events.c.day, events.c.is_bot, *(events.c[name] for name in names)]
     combos = select(*keys, func.count().label("clicks")).group_by(*keys).subquery("combos")
     scoped = _per_scope(combos, ["day", "is_bot", *names, "clicks"])
@@ -129,7 +127,8 @@ async def count_events(db: AsyncSession, where) -> None:
         matched = [grouped.c[key] == new.c[key] for key in day_keys]
         days = select(*(grouped.c[key] for key in day_keys), grouped.c.clicks, grouped.c.bots, func.coalesce(new.c.visitors, 0))
         days = days.select_from(grouped.outerjoin(new, and_(*matched))).order_by(*(grouped.c[key] for key in day_keys))
-        days = _on_conflict_add(pg_insert(DayRollup.__table__).from_select([*day_keys, "clicks", "bots", "visitors"], days), day_keys, ("clicks", "bots", "visitors"))
+        days = insert_for(dialect, DayRollup.__table__).from_select([*day_keys, "clicks", "bots", "visitors"], days)
+        days = _on_conflict_add(days, day_keys, ("clicks", "bots", "visitors"))
         statement = select(literal(1)).add_cte(*(part.cte(name) for name, part in (("quarter_hours", quarter_hours), ("days", days), ("dimensions", dimensions))))
         await db.execute(statement)
         return
@@ -160,7 +159,7 @@ def _visitors_seen(dialect: str, scoped):
 def _visitor_upsert(dialect: str, scoped):
     """PostgreSQL: note each visitor, widening rows already there; returns per row whether it is new."""
     table = DayVisitor.__table__
-    statement = pg_insert(table).from_select([*VISITOR_KEYS, "first_bucket", "last_bucket"], _visitors_seen(dialect, scoped))
+    statement = insert_for(dialect, table).from_select([*VISITOR_KEYS, "first_bucket", "last_bucket"], _visitors_seen(dialect, scoped))
     excluded = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=VISITOR_KEYS,
@@ -177,7 +176,8 @@ async def _add_visitor_rows(db: AsyncSession, scoped) -> Counter:
     table = DayVisitor.__table__
     seen = _visitors_seen("sqlite", scoped)
     columns = [*VISITOR_KEYS, "first_bucket", "last_bucket"]
-    inserted = sqlite_insert(table).from_select(columns, seen).on_conflict_do_nothing().returning(table.c.scope, table.c.scope_id, table.c.day)
+    inserted = insert_for(db.bind.dialect.name, table).from_select(columns, seen).on_conflict_do_nothing()
+    inserted = inserted.returning(table.c.scope, table.c.scope_id, table.c.day)
     new_visitors = Counter((await db.execute(inserted)).all())
     batch = seen.subquery("batch")
     matches = [table.c[key] == batch.c[key] for key in VISITOR_KEYS]
@@ -211,14 +211,14 @@ def _on_conflict_add(statement, keys: list[str], names: tuple[str, ...]):
 
 def _upsert(dialect: str, table, keys: list[str], source, counts: tuple, where=None):
     """INSERT the grouped counts, or add them to the rows already there."""
-    insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+    insert = insert_for(dialect, table)
     return _on_conflict_add(insert.from_select([*keys, "clicks", "bots"], _grouped(dialect, source, keys, counts, where)), keys, ("clicks", "bots"))
 
 
 async def _add_visitors(db: AsyncSession, new_visitors: Counter) -> None:
     """SQLite: add the new visitors to rollup_days."""
     table = DayRollup.__table__
-    statement = sqlite_insert(table)
+    statement = insert_for(db.bind.dialect.name, table)
     statement = statement.on_conflict_do_update(index_elements=["scope", "scope_id", "day"], set_={"visitors": table.c.visitors + statement.excluded.visitors})
     rows = sorted(new_visitors.items())
     await db.execute(statement, [{"scope": scope, "scope_id": key, "day": day, "visitors": count} for (scope, key, day), count in rows])

@@ -13,7 +13,8 @@ from linkapp.services.visitors import bots
 DESKTOP = "desktop"
 MOBILE = "mobile"
 TABLET = "tablet"
-BOT = "bot"
+# Every bot's device class is the bots' generic reason, "bot": one name, defined there.
+BOT = bots.BOT
 OTHER = "other"
 DEVICES = (DESKTOP, MOBILE, TABLET, BOT, OTHER)
 
