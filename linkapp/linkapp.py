@@ -1,19 +1,19 @@
-"""Builds the Reflex app: pages, the JSON API and the short-link redirect. Nothing else."""
+"""Builds the Reflex app: pages, the JSON API, the short-link redirect and what runs beside them."""
 
 import reflex as rx
 
 from linkapp import routes
 from linkapp.api.app import api
-from linkapp.core import broadcast  # noqa: F401
+from linkapp.core import broadcast
 from linkapp.lifespan import click_writer
 from linkapp.pages.auth import login_page, register_page
 from linkapp.pages.dashboard import dashboard_page
 from linkapp.pages.link import link_page
 from linkapp.pages.not_found import not_found_page
 from linkapp.redirect import ShortLinks
-from linkapp.services.clicks import feed as live  # noqa: F401
-from linkapp.services.clicks import maintenance  # noqa: F401
-from linkapp.services.links import changes as link_changes  # noqa: F401
+from linkapp.services.clicks import feed, maintenance
+from linkapp.services.links import changes
+from linkapp.state import live
 from linkapp.state.auth import AuthState
 from linkapp.state.insights import InsightsState
 from linkapp.state.link_detail import LinkDetailState
@@ -23,9 +23,23 @@ app = rx.App(
     api_transformer=[api, ShortLinks],
     stylesheets=["/styles.css"],
 )
+
+
+async def tab_connected(token: str) -> bool:
+    """Whether the browser tab behind `token` still has its websocket open, on any worker (with
+    Redis, a tab's socket may live in another worker than the task watching for it)."""
+    # Reflex has no public way to ask; its token manager knows every worker's sockets.
+    manager = getattr(getattr(app, "event_namespace", None), "_token_manager", None)
+    if manager is None:  # no websocket layer yet
+        return True
+    return await manager.is_token_connected(token)
+
+
+live.use_connection_check(tab_connected)
 app.register_lifespan_task(click_writer)
 app.register_lifespan_task(maintenance.upkeep)
-app.register_lifespan_task(broadcast.listener)
+# Changed links leave every instance's cache; stored clicks refresh dashboards on every instance.
+app.register_lifespan_task(broadcast.listener, channels=(changes.CHANNEL, feed.CHANNEL))
 app.add_page(dashboard_page, route=routes.INDEX, title="Dashboard · Linkapp", on_load=[AuthState.require_login, LinksState.start, InsightsState.load_quick(False)])
 app.add_page(link_page, route=routes.LINK, title="Link · Linkapp", on_load=[AuthState.require_login, LinkDetailState.start, InsightsState.load_quick(True)])
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · Linkapp", on_load=AuthState.redirect_if_signed_in)

@@ -40,9 +40,9 @@ from sqlalchemy import text  # noqa: E402
 from alembic import command  # noqa: E402
 from linkapp import db as database  # noqa: E402
 from linkapp.core import ratelimit  # noqa: E402
-from linkapp.services.clicks import store as click_store  # noqa: F401
+from linkapp.services.clicks import store as click_store  # noqa: E402
 from linkapp.services.clicks.recorder import recorder  # noqa: E402
-from linkapp.services.links import redirects  # noqa: F401
+from linkapp.services.links import redirects  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -38,7 +38,7 @@ async def listening(*channels) -> AsyncIterator[None]:
     from linkapp.core import broadcast
 
     ready = asyncio.Event()
-    task = asyncio.create_task(broadcast.listen(ready, list(channels)))
+    task = asyncio.create_task(broadcast.listen(list(channels), ready))
     try:
         await asyncio.wait_for(ready.wait(), 5)
         yield

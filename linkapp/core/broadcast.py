@@ -1,7 +1,7 @@
 """Telling every app instance something at once, over Redis pub/sub (with REDIS_URL).
 
-Each instance keeps one subscription for every channel registered here (`channel`), and hands
-each message to that channel's handler. An instance hears its own messages back and skips
+Each instance keeps one subscription for the channels the app hands `listener` at start-up, and
+hands each message to that channel's handler. An instance hears its own messages back and skips
 them: it has acted on them already. Redis being away costs freshness, never data: after every
 (re)connection each channel's `connected` runs, since what was said meanwhile is lost to us.
 """
@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -45,16 +45,6 @@ class Channel:
     @property
     def name(self) -> str:
         return getattr(settings, self.setting)
-
-
-CHANNELS: list[Channel] = []
-
-
-def channel(setting: str, heard: Callable[[str], None], connected: Callable[[], None]) -> Channel:
-    """Register a channel; every instance's listener subscribes to all of them."""
-    registered = Channel(setting, heard, connected)
-    CHANNELS.append(registered)
-    return registered
 
 
 async def publish(to: Channel, data: str) -> bool:
@@ -114,11 +104,11 @@ def _dispatch(channels: dict[str, Channel], message: dict) -> None:
     target.heard(str(data))
 
 
-async def listen(ready: asyncio.Event | None = None, channels: list[Channel] | None = None) -> None:
-    """Hand every message on the registered channels to its handler, for as long as the task runs."""
+async def listen(channels: Sequence[Channel], ready: asyncio.Event | None = None) -> None:
+    """Hand every message on `channels` to its handler, for as long as the task runs."""
     failures = 0
     while True:
-        by_name = {each.name: each for each in (CHANNELS if channels is None else channels)}
+        by_name = {each.name: each for each in channels}
         try:
             async with Redis.from_url(settings.REDIS_URL) as client, client.pubsub() as pubsub:
                 await pubsub.subscribe(*by_name)
@@ -138,12 +128,12 @@ async def listen(ready: asyncio.Event | None = None, channels: list[Channel] | N
 
 
 @contextlib.asynccontextmanager
-async def listener():
+async def listener(channels: Sequence[Channel]):
     """Lifespan task: the listener runs while the app does, when REDIS_URL is set."""
-    if not settings.REDIS_URL or not CHANNELS:
+    if not settings.REDIS_URL or not channels:
         yield
         return
-    task = asyncio.create_task(listen(), name="linkapp-broadcast")
+    task = asyncio.create_task(listen(channels), name="linkapp-broadcast")
     try:
         yield
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from linkapp.services.clicks.feed import feed
 
@@ -10,15 +11,19 @@ MAX_WATCH_SECONDS = 4 * 3600
 POLL_TIMEOUT = 15.0
 
 
-async def tab_connected(token: str) -> bool:
-    """Whether the browser tab behind `token` still has its websocket open, on any worker (with
-    Redis, a tab's socket may live in another worker than the task watching for it)."""
-    from linkapp.linkapp import app
+async def _always_connected(_token: str) -> bool:
+    return True
 
-    manager = getattr(getattr(app, "event_namespace", None), "_token_manager", None)
-    if manager is None:  # no websocket layer (tests): treat as connected
-        return True
-    return await manager.is_token_connected(token)
+
+# Whether a tab's websocket is still open. The app owns the websocket layer and hands its check
+# over at start-up (`use_connection_check`); without an app (tests) every tab counts as open.
+_tab_connected: Callable[[str], Awaitable[bool]] = _always_connected
+
+
+def use_connection_check(check: Callable[[str], Awaitable[bool]]) -> None:
+    """Called once by the app module: `check(token)` says whether that tab is still connected."""
+    global _tab_connected
+    _tab_connected = check
 
 
 def loading(state) -> None:
@@ -38,7 +43,7 @@ async def watch(state, on_page, reload) -> None:
         version = state._loaded_version
     while time.monotonic() - started < MAX_WATCH_SECONDS:
         new_version = await feed.wait(version, POLL_TIMEOUT)
-        if not await tab_connected(token):
+        if not await _tab_connected(token):
             break
         async with state:
             if not on_page(state.router.url.path) or not state._watching:

@@ -43,7 +43,7 @@ class ClickFeed:
 
 feed = ClickFeed()
 # A dashboard may have missed news while the listener was away: one refresh catches it up.
-CHANNEL = broadcast.channel("CLICKS_CHANNEL", heard=lambda _: feed.publish(), connected=lambda: feed.publish())
+CHANNEL = broadcast.Channel("CLICKS_CHANNEL", heard=lambda _: feed.publish(), connected=lambda: feed.publish())
 _unannounced = Throttled(log, 60.0)
 
 

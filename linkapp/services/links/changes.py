@@ -28,7 +28,7 @@ def _heard(data: str) -> None:
 
 # After every (re)connection the whole cache is dropped: changes announced while we were not
 # listening are lost to us.
-CHANNEL = broadcast.channel("LINK_CHANNEL", heard=_heard, connected=lambda: redirects.cache.clear())
+CHANNEL = broadcast.Channel("LINK_CHANNEL", heard=_heard, connected=lambda: redirects.cache.clear())
 
 
 async def announce(link_id: int) -> None:
