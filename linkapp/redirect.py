@@ -48,6 +48,68 @@ def _headers(scope: Scope) -> dict[bytes, str]:
     return found
 
 
+def _short_code(scope: Scope) -> str | None:
+    """The short code a GET or HEAD asks for; None for every request the app answers instead."""
+    if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        return None
+    match = CODE_RE.fullmatch(scope["path"])
+    if match is None or reserved.is_reserved(match.group(1)):
+        return None
+    return match.group(1)
+
+
+class Visit:
+    """One request for a short code, as the redirect reads it, and the click it becomes.
+
+    The request's own signs of a bot (HEAD, a prefetch) are free and read at once; the agent
+    is judged only when a click limit asks `is_human`, and otherwise by the writer, off the
+    request path. Slotted: one of these is made per redirect.
+    """
+
+    __slots__ = ("method", "ip", "user_agent", "referrer", "purpose", "bot_reason", "_judged")
+
+    def __init__(self, scope: Scope) -> None:
+        request_headers = _headers(scope)
+        peer = scope.get("client")
+        self.method: str = scope["method"]
+        self.ip = client_ip(peer[0] if peer else None, request_headers.get(b"x-forwarded-for", ""))
+        self.user_agent = request_headers.get(b"user-agent", "")
+        self.referrer = request_headers.get(b"referer")
+        self.purpose = " ".join(request_headers.get(name, "") for name in PURPOSE_HEADERS)
+        self.bot_reason = bots.request_reason(self.method, self.purpose)
+        self._judged = False
+
+    def is_human(self) -> bool:
+        """Whether a person sent this request, judging the agent too (once, on first call)."""
+        if not self._judged:
+            self._judged = True
+            self.bot_reason = self.bot_reason or bots.bot_reason(self.method, self.user_agent, self.purpose)
+        return self.bot_reason is None
+
+    def click(self, link_id: int, *, clicked_at: datetime, query: str) -> Click:
+        """The click to record for a redirect to `link_id`.
+
+        Args:
+            link_id: the link the request resolved to.
+            clicked_at: when the redirect decided, the same instant the link's expiry was checked at.
+            query: the request's query string, non-ASCII bytes already escaped; its UTM
+                parameters become the click's source, medium and campaign.
+        """
+        params = parse_qs(query) if query else {}
+        return Click(
+            link_id=link_id,
+            clicked_at=clicked_at,
+            ip_address=self.ip or None,
+            user_agent=self.user_agent or None,
+            referrer=self.referrer or None,
+            source=params.get("utm_source", [None])[0],
+            utm_medium=params.get("utm_medium", [None])[0],
+            utm_campaign=params.get("utm_campaign", [None])[0],
+            method=self.method,
+            bot_reason=self.bot_reason,
+        )
+
+
 def _location(url: str, query: str) -> str:
     if not query or not settings.FORWARD_QUERY_PARAMS:
         return url
@@ -63,46 +125,27 @@ class ShortLinks:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        code = _short_code(scope)
+        if code is None:
             await self.app(scope, receive, send)
             return
-        match = CODE_RE.fullmatch(scope["path"])
-        if match is None or reserved.is_reserved(match.group(1)):
-            await self.app(scope, receive, send)
-            return
-        code = match.group(1)
-        method = scope["method"]
-        request_headers = _headers(scope)
-        user_agent = request_headers.get(b"user-agent", "")
-        purpose = " ".join(request_headers.get(name, "") for name in PURPOSE_HEADERS)
-        # The request's own signs are free; the agent is judged here only when a click limit
-        # depends on it, and otherwise by the writer, off the request path.
-        reason = bots.request_reason(method, purpose)
-        judged: list[str | None] = []
-
-        def is_human() -> bool:
-            if not judged:
-                judged.append(reason or bots.bot_reason(method, user_agent, purpose))
-            return judged[0] is None
-
-        peer = scope.get("client")
-        ip = client_ip(peer[0] if peer else None, request_headers.get(b"x-forwarded-for", ""))
+        visit = Visit(scope)
         # Limited before the lookup, so that guessing codes costs the same as using them.
-        verdict = await ratelimit.check(settings.RATE_LIMIT_REDIRECT, "redirect", ip)
+        verdict = await ratelimit.check(settings.RATE_LIMIT_REDIRECT, "redirect", visit.ip)
         limit_headers = [(key.lower().encode(), value.encode()) for key, value in verdict.headers().items()]
         if not verdict.allowed:
-            await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode())], b"Too many requests.", method)
+            await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode())], b"Too many requests.", visit.method)
             metrics.count_redirect(429)
             return
         now = datetime.now(UTC)
-        outcome, target = await redirects.visit(code, now=now, counted=is_human)
+        outcome, target = await redirects.visit(code, now=now, counted=visit.is_human)
         if outcome is redirects.Outcome.MISSING:
             # Unknown, deleted and disabled codes fall through to the app's 404 page.
             metrics.count_redirect(404)
             await self.app(scope, receive, send)
             return
         if outcome is redirects.Outcome.GONE:
-            await _respond(send, 410, limit_headers, GONE_BODY, method)
+            await _respond(send, 410, limit_headers, GONE_BODY, visit.method)
             metrics.count_redirect(410)
             return
 
@@ -111,22 +154,10 @@ class ShortLinks:
         headers = [(b"location", _location(target.url, query).encode("ascii")), *limit_headers]
         if target.status in (302, 307):
             headers.append(NO_STORE)
-        await _respond(send, target.status, headers, b"", method)
+        await _respond(send, target.status, headers, b"", visit.method)
         metrics.count_redirect(target.status)
         # Recorded only now, after the response went out, and exactly once.
-        params = parse_qs(query) if query else {}
-        click = Click(
-            link_id=target.link_id,
-            clicked_at=now,
-            ip_address=ip or None,
-            user_agent=user_agent or None,
-            referrer=request_headers.get(b"referer") or None,
-            source=params.get("utm_source", [None])[0],
-            utm_medium=params.get("utm_medium", [None])[0],
-            utm_campaign=params.get("utm_campaign", [None])[0],
-            method=method,
-            bot_reason=judged[0] if judged else reason,
-        )
+        click = visit.click(target.link_id, clicked_at=now, query=query)
         if not recorder.record_nowait(click):
             # Shielded: a client that hangs up now must not cancel the recording of its click.
             await asyncio.shield(recorder.record(click))

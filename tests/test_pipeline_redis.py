@@ -78,7 +78,7 @@ async def test_record_with_redis_url_adds_to_stream(link_id, names):
     await recorder.record(make_clicks(link_id, 1)[0])
     assert redis.Redis.from_url(REDIS_URL).xlen(names[0]) == 1
     assert recorder.queue.qsize() == 0
-    await recorder._stream.close()
+    await recorder.stream.close()
 
 
 async def test_stream_click_recorded_by_one_instance_is_stored_by_another(link_id, names):
@@ -93,7 +93,7 @@ async def test_stream_click_recorded_by_one_instance_is_stored_by_another(link_i
         assert redis.Redis.from_url(REDIS_URL).xlen(names[0]) == 0  # acknowledged and removed
     finally:
         await writer.stop()
-        await receiver._stream.close()
+        await receiver.stream.close()
 
 
 async def test_stream_pending_clicks_of_dead_consumer_are_reclaimed(link_id, names):
