@@ -14,8 +14,7 @@ from linkapp.core.config import settings
 from linkapp.core.errors import NotAuthenticated
 from linkapp.core.net import client_ip
 from linkapp.models.user import User
-from linkapp.services.accounts import api_keys
-from linkapp.services.accounts import sessions as auth
+from linkapp.services.accounts import api_keys, sessions
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:
@@ -51,7 +50,7 @@ async def get_current_user(request: Request, response: Response, db: Db) -> User
     if api_keys.is_api_key(token):
         user = await api_keys.user_from_key(db=db, secret=token)
     else:
-        user = await auth.user_from_access_token(db=db, token=token)
+        user = await sessions.user_from_access_token(db=db, token=token)
     verdict = await ratelimit.enforce(settings.RATE_LIMIT_API, "api", str(user.id))
     response.headers.update(verdict.headers())
     return user

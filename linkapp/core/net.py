@@ -15,10 +15,22 @@ def _trusted(spec: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
 
 
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address `text` spells, with IPv4-mapped IPv6 (what a dual-stack socket reports) as IPv4."""
+def parse_ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address `text` spells, as every part of the app reads a client address.
+
+    Args:
+        text: An IPv4 or IPv6 address as a socket, a header or a stored click gives it;
+            surrounding spaces are allowed.
+
+    Returns:
+        The address, with IPv4-mapped IPv6 (what a dual-stack socket reports) as IPv4 and without
+        an IPv6 zone; None when `text` is missing or is not an address.
+    """
+    if not text:
+        return None
     try:
-        ip = ipaddress.ip_address(text)
+        # A zone ("fe80::1%eth0") names an interface of ours, not part of the client's address.
+        ip = ipaddress.ip_address(text.strip().split("%", 1)[0])
     except ValueError:
         return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -27,7 +39,7 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
-    ip = _address(address)
+    ip = parse_ip(address)
     return ip is not None and any(ip in net for net in networks)
 
 
@@ -45,7 +57,7 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str] | 
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
         if not _is_trusted(hop, networks):
-            ip = _address(hop)
+            ip = parse_ip(hop)
             return peer if ip is None else str(ip)
     # Every hop is one of our proxies: the earliest is the best we know.
-    return str(_address(hops[0])) if hops else peer
+    return str(parse_ip(hops[0])) if hops else peer

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 import reflex as rx
 
 from linkapp import db as database
 from linkapp import routes
-from linkapp.core import ratelimit
 from linkapp.core.config import settings
 from linkapp.core.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
+from linkapp.core.net import client_ip
 from linkapp.core.security import decode_access_token
-from linkapp.services.accounts import sessions as auth
-from linkapp.services.accounts import users
+from linkapp.services.accounts import sessions, users
 from linkapp.services.accounts.sessions import Session
+from linkapp.services.accounts.sign_in import SignedIn, sign_in, sign_up
 
 # Renew the access token this long before it expires.
 RENEW_MARGIN_SECONDS = 60
@@ -30,9 +31,14 @@ def password_strength(password: str, username: str = "") -> int:
     return int(zxcvbn(password[:128], user_inputs=[username] if username else [])["score"])
 
 
+_AS_BROWSERS_READ = str.maketrans({"\t": None, "\n": None, "\r": None, "\\": "/"})
+
+
 def _safe_next(target: str) -> str:
-    # Only paths on this site: never send a person to another origin after signing in.
-    return target if target.startswith("/") and not target.startswith("//") else routes.INDEX
+    # Only paths on this site: never send a person to another origin after signing in. Browsers
+    # drop tabs and line breaks from a URL and read a backslash as "/": "/\host" leaves the site too.
+    as_read = target.translate(_AS_BROWSERS_READ)
+    return target if as_read.startswith("/") and not as_read.startswith("//") else routes.INDEX
 
 
 class AuthState(rx.State):
@@ -47,6 +53,9 @@ class AuthState(rx.State):
     _user_id: int = 0
     _access_token: str = ""
     _access_expires_at: float = 0.0
+    # The viewer's IANA time zone, in which every page counts days and shows dates: the browser's,
+    # learnt as each page loads (`learn_time_zone`), or the one picked on a link's page.
+    time_zone: str = "UTC"
 
     # Sign-in and registration forms.
     form_username: str = ""
@@ -92,7 +101,7 @@ class AuthState(rx.State):
             return None
         async with database.session() as db:
             try:
-                self._adopt(await auth.resume_session(db=db, refresh_token=self.session_token))
+                self._adopt(await sessions.resume_session(db=db, refresh_token=self.session_token))
             except NotAuthenticated:
                 self._forget()
                 return None
@@ -149,7 +158,11 @@ class AuthState(rx.State):
         self.password_errors = users.password_problems(self.form_password) if self.form_password else []
 
     def _client_ip(self) -> str:
-        return self.router.session.client_ip or "unknown"
+        # The API's rule: X-Forwarded-For counts only when the peer is one of TRUSTED_PROXIES.
+        # Reflex's client_ip is the socket's peer (rxconfig sets no trusted_proxy_hops), and it
+        # joins repeated header lines into one list as the API's dependency does.
+        forwarded_for = self.router.headers.raw_headers.get("x-forwarded-for")
+        return client_ip(self.router.session.client_ip, forwarded_for) or "unknown"
 
     def _show(self, error: DomainError) -> None:
         if isinstance(error, ValidationFailed):
@@ -177,16 +190,15 @@ class AuthState(rx.State):
         self.form_password = ""
         return rx.redirect(target)
 
-    async def _sign_in(self, limit: str, limit_key: tuple[str, ...], find_user) -> bool:
-        """Rate-limit, find or create the user with `find_user(db)`, start a session; errors go to the form."""
+    async def _sign_in(self, begin: Callable[..., Awaitable[SignedIn]]) -> bool:
+        """Sign in with `begin` (the services' `sign_in` or `sign_up`) and the form's values; errors go to the form."""
         try:
-            await ratelimit.enforce(limit, *limit_key)
             async with database.session() as db:
-                user = await find_user(db)
-                self._adopt(await auth.start_session(db=db, user=user))
+                signed_in = await begin(db=db, ip=self._client_ip(), username=self.form_username, password=self.form_password)
         except DomainError as error:
             self._show(error)
             return False
+        self._adopt(signed_in.session)
         return True
 
     @rx.event
@@ -199,10 +211,7 @@ class AuthState(rx.State):
             return
         self.submitting = True
         yield
-        key = ("login", self._client_ip(), self.form_username.lower()[:64])
-        ok = await self._sign_in(
-            settings.RATE_LIMIT_LOGIN, key, lambda db: users.authenticate(db=db, username=self.form_username, password=self.form_password)
-        )
+        ok = await self._sign_in(sign_in)
         self.submitting = False
         if ok:
             yield self._after_sign_in()
@@ -214,10 +223,7 @@ class AuthState(rx.State):
         self.username_error, self.password_errors, self.form_error = "", [], ""
         self.submitting = True
         yield
-        key = ("register", self._client_ip())
-        ok = await self._sign_in(
-            settings.RATE_LIMIT_REGISTER, key, lambda db: users.register_user(db=db, username=self.form_username, password=self.form_password)
-        )
+        ok = await self._sign_in(sign_up)
         self.submitting = False
         if ok:
             yield self._after_sign_in()
@@ -226,7 +232,7 @@ class AuthState(rx.State):
     async def logout(self):
         """Sign out: the session's refresh tokens are revoked, not just forgotten."""
         async with database.session() as db:
-            await auth.end_session(db=db, refresh_token=self.session_token)
+            await sessions.end_session(db=db, refresh_token=self.session_token)
         self._forget()
         self.form_password = ""
         return rx.redirect(routes.LOGIN)
@@ -236,3 +242,24 @@ async def signed_in_user_id(state: rx.State) -> int | None:
     """For other states: the signed-in user's id (renewing the session if needed), else None."""
     auth_state = await state.get_state(AuthState)
     return await auth_state.current_user_id()
+
+
+# What a page asks the browser for as it loads: its IANA time zone.
+TIME_ZONE_SCRIPT = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+
+
+def learn_time_zone(then: rx.EventHandler) -> rx.event.EventSpec:
+    """For a page's on_load: ask the browser its time zone and call `then(tz)`, which keeps it with `use_time_zone`."""
+    return rx.call_script(TIME_ZONE_SCRIPT, callback=then)
+
+
+async def use_time_zone(state: rx.State, tz: str) -> str:
+    """For other states: make `tz` the viewer's time zone (UTC when empty) and return it."""
+    auth_state = await state.get_state(AuthState)
+    auth_state.time_zone = tz or "UTC"
+    return auth_state.time_zone
+
+
+async def viewer_time_zone(state: rx.State) -> str:
+    """For other states: the viewer's time zone, the one every page counts days and shows dates in."""
+    return (await state.get_state(AuthState)).time_zone

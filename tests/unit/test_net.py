@@ -1,11 +1,13 @@
-"""Which address a request comes from (linkapp.core.net.client_ip)."""
+"""Reading an address (linkapp.core.net.parse_ip) and which address a request comes from (client_ip)."""
 
 from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv6Address
 
 import pytest
 
 from linkapp.core.config import settings
-from linkapp.core.net import client_ip
+from linkapp.core.net import client_ip, parse_ip
 
 PROXY = "10.0.0.2"
 
@@ -75,3 +77,33 @@ def test_client_ip_is_empty_without_a_peer():
 def test_client_ip_reads_trusted_proxies_from_settings(monkeypatch, trusted, expected):
     monkeypatch.setattr(settings, "TRUSTED_PROXIES", trusted)
     assert client_ip("198.51.100.7", "203.0.113.5") == expected
+
+
+def test_parse_ip_reads_ipv4_and_ipv6():
+    assert parse_ip("203.0.113.5") == IPv4Address("203.0.113.5")
+    assert parse_ip("2001:DB8::1") == IPv6Address("2001:db8::1")
+
+
+def test_parse_ip_strips_an_ipv6_zone():
+    # The zone names an interface of the server's, not part of the client's address.
+    assert parse_ip("fe80::1%eth0") == IPv6Address("fe80::1")
+    assert str(parse_ip("fe80::1:2:3:4%25")) == "fe80::1:2:3:4"
+
+
+def test_parse_ip_reads_ipv4_mapped_ipv6_as_ipv4():
+    assert parse_ip("::ffff:203.0.113.5") == IPv4Address("203.0.113.5")
+    assert parse_ip("::FFFF:10.0.0.2%eth0") == IPv4Address("10.0.0.2")
+
+
+def test_parse_ip_tolerates_surrounding_spaces():
+    assert parse_ip("  203.0.113.5 ") == IPv4Address("203.0.113.5")
+
+
+@pytest.mark.parametrize("text", [None, "", " ", "not-an-ip", "<script>", "1.2.3.4.5", "203.0.113.5:80", "%eth0", "2001:db8::g"])
+def test_parse_ip_with_garbage_is_none(text):
+    assert parse_ip(text) is None
+
+
+def test_client_ip_strips_the_zone_of_a_forwarded_hop():
+    assert client_ip(PROXY, "fe80::1%eth0", [PROXY]) == "fe80::1"
+    assert client_ip("fe80::2%eth0", "203.0.113.5", ["fe80::/64"]) == "203.0.113.5"

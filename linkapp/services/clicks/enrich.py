@@ -11,30 +11,16 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from linkapp.core.config import settings
+from linkapp.core.net import parse_ip
 from linkapp.models.click import Click
-
-# The link_events column's width.
 from linkapp.services.visitors import bots, devices, geo
 
+# The link_events column's width.
 MAX_HOST = 255
 _HOST_RE = re.compile(r"[\w.-]+|[0-9a-f:.]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Longer referrers (unique query strings) are parsed every time: the cache must stay small.
 MAX_CACHED_REFERRER = 256
-
-
-def _parse_ip(address: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if not address:
-        return None
-    try:
-        # A zone ("fe80::1%eth0") names an interface of ours, not part of the client's address.
-        ip = ipaddress.ip_address(address.strip().split("%", 1)[0])
-    except ValueError:
-        return None
-    # An IPv4 client seen through a dual-stack socket is an IPv4 client.
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
 
 
 def anonymize_ip(address: str | None) -> str | None:
@@ -53,7 +39,7 @@ def anonymize_ip(address: str | None) -> str | None:
 @lru_cache(maxsize=65536)
 def _stored_address(address: str | None, anonymize: bool) -> str | None:
     # Cached: building the network object was two thirds of the writer's enrich time.
-    ip = _parse_ip(address)
+    ip = parse_ip(address)
     if ip is None:
         return None
     if not anonymize:

@@ -6,7 +6,6 @@ use and again whenever the setting points elsewhere, so tests and reloads need n
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 from typing import Any, NamedTuple
@@ -14,6 +13,7 @@ from typing import Any, NamedTuple
 import maxminddb
 
 from linkapp.core.config import settings
+from linkapp.core.net import parse_ip
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +98,8 @@ def locate(address: str | None) -> Place:
     reader = _database()
     if reader is None:
         return NOWHERE
-    try:
-        ip = ipaddress.ip_address(address.strip().split("%", 1)[0])
-    except ValueError:
-        return NOWHERE
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if not ip.is_global:
+    ip = parse_ip(address)
+    if ip is None or not ip.is_global:
         return NOWHERE
     try:
         record = reader.get(ip)

@@ -1,0 +1,92 @@
+"""Signing in and registering: the one path the REST API and the web UI both take.
+
+Each counts the attempt against its rate limit, checks or creates the account and starts a
+session. The limit's verdict comes back with the session, and rides on every error raised after
+it was counted, so the API can send its RateLimit-* headers on refusals too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkapp.core import ratelimit
+from linkapp.core.config import settings
+from linkapp.core.errors import DomainError
+from linkapp.services.accounts import sessions, users
+from linkapp.services.accounts.sessions import Session
+
+# Real names are at most 20 characters; the cut keeps a made-up megabyte of name out of the counters.
+MAX_LIMIT_KEY = 64
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A new session, and the rate limit's count that let it through."""
+
+    session: Session
+    verdict: ratelimit.Verdict
+
+
+def login_limit_key(username: str) -> str:
+    """The username as a rate-limit key: case-blind, bounded, and encodable even if the JSON held lone surrogates."""
+    return username.lower()[:MAX_LIMIT_KEY].encode("utf-8", "replace").decode("utf-8")
+
+
+@contextmanager
+def _limit_headers_on_errors(verdict: ratelimit.Verdict) -> Iterator[None]:
+    # A refusal after the count still tells the client how much of the limit is left.
+    try:
+        yield
+    except DomainError as exc:
+        exc.headers = {**verdict.headers(), **exc.headers}
+        raise
+
+
+async def sign_in(*, db: AsyncSession, ip: str, username: str, password: str) -> SignedIn:
+    """Sign in with a username and password, counted against RATE_LIMIT_LOGIN per address and name.
+
+    Args:
+        db: The database session.
+        ip: The client's address, as `linkapp.core.net.client_ip` worked it out.
+        username: The name as typed, in any case.
+        password: The password as typed.
+
+    Returns:
+        The new session and the limit's verdict.
+
+    Raises:
+        RateLimited: Too many attempts for this address and name, right password or not.
+        NotAuthenticated: Unknown name or wrong password (one error for both); it carries the
+            limit's headers.
+    """
+    verdict = await ratelimit.enforce(settings.RATE_LIMIT_LOGIN, "login", ip, login_limit_key(username))
+    with _limit_headers_on_errors(verdict):
+        user = await users.authenticate(db=db, username=username, password=password)
+        return SignedIn(session=await sessions.start_session(db=db, user=user), verdict=verdict)
+
+
+async def sign_up(*, db: AsyncSession, ip: str, username: str, password: str) -> SignedIn:
+    """Register an account and sign it in, counted against RATE_LIMIT_REGISTER per address.
+
+    Args:
+        db: The database session.
+        ip: The client's address, as `linkapp.core.net.client_ip` worked it out.
+        username: The new name.
+        password: The new password.
+
+    Returns:
+        The new account's first session and the limit's verdict.
+
+    Raises:
+        RateLimited: Too many registrations from this address.
+        ValidationFailed: The name or password breaks a rule; it carries the limit's headers.
+        Conflict: The name is taken in any case; it carries the limit's headers.
+    """
+    verdict = await ratelimit.enforce(settings.RATE_LIMIT_REGISTER, "register", ip)
+    with _limit_headers_on_errors(verdict):
+        user = await users.register_user(db=db, username=username, password=password)
+        return SignedIn(session=await sessions.start_session(db=db, user=user), verdict=verdict)

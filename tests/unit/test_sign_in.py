@@ -1,0 +1,152 @@
+"""The one sign-in and registration path (linkapp.services.accounts.sign_in), and the web UI's use of it."""
+
+from __future__ import annotations
+
+import pytest
+from reflex.constants import RouteVar
+from reflex.istate.data import RouterData
+
+from linkapp.core.config import settings
+from linkapp.core.errors import Conflict, NotAuthenticated, RateLimited, ValidationFailed
+from linkapp.core.security import decode_access_token
+from linkapp.services.accounts import users
+from linkapp.services.accounts.sign_in import login_limit_key, sign_in, sign_up
+from linkapp.state.auth import AuthState
+from tests.factories import PASSWORD, unique_username
+
+IP = "198.51.100.30"
+API_PEER = "127.0.0.1"  # where httpx's ASGITransport says the test client connects from
+PROXY = "10.0.0.2"
+LIMIT_HEADERS = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
+
+
+def auth_state(peer: str, forwarded_for: str | None = None) -> AuthState:
+    """An AuthState as a socket from `peer` (sending `forwarded_for`) would see it, without a browser."""
+    state = AuthState(_reflex_internal_init=True)
+    headers = {"x-forwarded-for": forwarded_for} if forwarded_for else {}
+    state.router = RouterData.from_router_data({RouteVar.CLIENT_IP: peer, RouteVar.HEADERS: headers})
+    return state
+
+
+@pytest.fixture
+async def username(db) -> str:
+    name = unique_username("Signer_")
+    await users.register_user(db=db, username=name, password=PASSWORD)
+    return name
+
+
+async def test_sign_in_with_right_password_starts_a_session(db, username):
+    signed_in = await sign_in(db=db, ip=IP, username=username.upper(), password=PASSWORD)
+    assert signed_in.session.user.username == username
+    assert decode_access_token(signed_in.session.access.token) == signed_in.session.public()["id"]
+    assert signed_in.session.refresh_token
+    assert signed_in.verdict.allowed and signed_in.verdict.remaining < signed_in.verdict.limit
+
+
+async def test_sign_in_with_wrong_password_is_not_authenticated_and_carries_the_limit(db, username):
+    with pytest.raises(NotAuthenticated) as refused:
+        await sign_in(db=db, ip=IP, username=username, password=PASSWORD + "x")
+    assert LIMIT_HEADERS <= refused.value.headers.keys()
+    assert refused.value.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_sign_in_with_unknown_username_is_not_authenticated(db):
+    with pytest.raises(NotAuthenticated):
+        await sign_in(db=db, ip=IP, username="nobody_here", password=PASSWORD)
+
+
+async def test_sign_in_over_the_limit_is_refused_even_with_the_right_password(db, username, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "2/minute")
+    for _ in range(2):
+        with pytest.raises(NotAuthenticated):
+            await sign_in(db=db, ip=IP, username=username, password="Wrong-pass1")
+    with pytest.raises(RateLimited) as refused:
+        await sign_in(db=db, ip=IP, username=username.lower(), password=PASSWORD)
+    assert refused.value.headers["RateLimit-Remaining"] == "0" and refused.value.retry_after >= 1
+    # The count is per address and name: another address still gets in.
+    assert (await sign_in(db=db, ip="198.51.100.31", username=username, password=PASSWORD)).session.user.username == username
+
+
+async def test_sign_in_limit_spent_by_the_api_refuses_the_web_ui(client, db, username, monkeypatch):
+    # Both edges count under one key: what the API spent, the UI cannot spend again.
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "2/minute")
+    for _ in range(2):
+        response = await client.post("/api/v1/auth/login", json={"username": username.upper(), "password": "Wrong-pass1"})
+        assert response.status_code == 401
+    with pytest.raises(RateLimited):
+        await sign_in(db=db, ip=API_PEER, username=username, password=PASSWORD)
+    state = auth_state(API_PEER)
+    state.form_username, state.form_password = username.lower(), PASSWORD
+    assert await state._sign_in(sign_in) is False
+    assert state.form_error.startswith("Too many attempts") and not state.signed_in
+
+
+async def test_sign_in_limit_spent_by_the_web_ui_refuses_the_api(client, username, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "1/minute")
+    state = auth_state(API_PEER)
+    state.form_username, state.form_password = username.swapcase(), "Wrong-pass1"
+    assert await state._sign_in(sign_in) is False
+    assert state.form_error == users.BAD_CREDENTIALS
+    response = await client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+async def test_web_ui_sign_in_adopts_the_session(db, username):
+    state = auth_state(IP)
+    state.form_username, state.form_password = username, PASSWORD
+    assert await state._sign_in(sign_in) is True
+    assert state.username == username and state.session_token and state.signed_in
+
+
+def test_login_limit_key_is_case_blind_bounded_and_encodable():
+    assert login_limit_key("Alice_01") == login_limit_key("ALICE_01") == "alice_01"
+    assert len(login_limit_key("a" * 10_000)) == 64
+    assert login_limit_key("bob\ud800").encode("utf-8") == b"bob?"
+
+
+async def test_sign_in_with_a_lone_surrogate_username_is_not_authenticated(db):
+    with pytest.raises(NotAuthenticated):
+        await sign_in(db=db, ip=IP, username="bob\ud800", password=PASSWORD)
+
+
+async def test_sign_up_creates_the_account_and_starts_a_session(db):
+    name = unique_username("Newcomer_")
+    signed_in = await sign_up(db=db, ip=IP, username=name, password=PASSWORD)
+    assert signed_in.session.user.username == name and signed_in.verdict.allowed
+    assert (await sign_in(db=db, ip=IP, username=name, password=PASSWORD)).session.user.id == signed_in.session.user.id
+
+
+async def test_sign_up_refusals_carry_the_limit(db, username):
+    with pytest.raises(Conflict) as taken:
+        await sign_up(db=db, ip=IP, username=username.lower(), password=PASSWORD)
+    with pytest.raises(ValidationFailed) as weak:
+        await sign_up(db=db, ip=IP, username=unique_username(), password="short")
+    assert LIMIT_HEADERS <= taken.value.headers.keys() and LIMIT_HEADERS <= weak.value.headers.keys()
+
+
+async def test_sign_up_over_the_limit_is_refused_per_address(db, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_REGISTER", "1/minute")
+    await sign_up(db=db, ip=IP, username=unique_username(), password=PASSWORD)
+    name = unique_username()
+    with pytest.raises(RateLimited):
+        await sign_up(db=db, ip=IP, username=name, password=PASSWORD)
+    assert (await sign_up(db=db, ip="198.51.100.31", username=name, password=PASSWORD)).session.user.username == name
+
+
+def test_web_ui_address_ignores_forwarded_for_from_an_untrusted_peer(monkeypatch):
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", [])
+    assert auth_state(PROXY, "203.0.113.5")._client_ip() == PROXY
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", [PROXY])
+    assert auth_state("198.51.100.7", "203.0.113.5")._client_ip() == "198.51.100.7"
+
+
+def test_web_ui_address_believes_forwarded_for_from_a_trusted_proxy(monkeypatch):
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", ["10.0.0.0/8"])
+    # The client wrote the first hop itself; the proxy appended the real one.
+    assert auth_state(PROXY, "1.1.1.1, 203.0.113.5")._client_ip() == "203.0.113.5"
+    assert auth_state("::ffff:10.0.0.2", "203.0.113.5, 10.0.0.3")._client_ip() == "203.0.113.5"
+    assert auth_state(PROXY)._client_ip() == PROXY
+
+
+def test_web_ui_address_without_a_peer_is_unknown():
+    assert auth_state("")._client_ip() == "unknown"
