@@ -44,6 +44,49 @@ def _key_row(key: rx.Var) -> rx.Component:
     )
 
 
+def _create_form() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                id="api-key-name",
+                name="name",
+                value=ApiKeysState.name,
+                on_change=ApiKeysState.set_name,
+                placeholder="What is it for? e.g. nightly report",
+                max_length=64,
+                flex="1",
+            ),
+            rx.button("Create key", type="submit", loading=ApiKeysState.saving, id="create-api-key"),
+            width="100%",
+            spacing="2",
+        ),
+        on_submit=ApiKeysState.create,
+        width="100%",
+    )
+
+
+def _keys_table() -> rx.Component:
+    return rx.cond(
+        ApiKeysState.keys.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Name"),
+                    rx.table.column_header_cell("Key"),
+                    rx.table.column_header_cell("Created", display=WIDE_ONLY),
+                    rx.table.column_header_cell("Last used", display=WIDE_ONLY),
+                    rx.table.column_header_cell(""),
+                )
+            ),
+            rx.table.body(rx.foreach(ApiKeysState.keys, _key_row)),
+            size="1",
+            width="100%",
+            id="api-key-table",
+        ),
+        rx.text("No keys yet.", size="2", color_scheme="gray", id="no-api-keys"),
+    )
+
+
 def api_keys_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
@@ -53,44 +96,9 @@ def api_keys_dialog() -> rx.Component:
             ),
             rx.vstack(
                 rx.cond(ApiKeysState.new_key != "", _new_key()),
-                rx.form(
-                    rx.hstack(
-                        rx.input(
-                            id="api-key-name",
-                            name="name",
-                            value=ApiKeysState.name,
-                            on_change=ApiKeysState.set_name,
-                            placeholder="What is it for? e.g. nightly report",
-                            max_length=64,
-                            flex="1",
-                        ),
-                        rx.button("Create key", type="submit", loading=ApiKeysState.saving, id="create-api-key"),
-                        width="100%",
-                        spacing="2",
-                    ),
-                    on_submit=ApiKeysState.create,
-                    width="100%",
-                ),
+                _create_form(),
                 rx.cond(ApiKeysState.name_error != "", rx.text(ApiKeysState.name_error, color_scheme="red", size="1", id="api-key-name-error", role="alert")),
-                rx.cond(
-                    ApiKeysState.keys.length() > 0,
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Name"),
-                                rx.table.column_header_cell("Key"),
-                                rx.table.column_header_cell("Created", display=WIDE_ONLY),
-                                rx.table.column_header_cell("Last used", display=WIDE_ONLY),
-                                rx.table.column_header_cell(""),
-                            )
-                        ),
-                        rx.table.body(rx.foreach(ApiKeysState.keys, _key_row)),
-                        size="1",
-                        width="100%",
-                        id="api-key-table",
-                    ),
-                    rx.text("No keys yet.", size="2", color_scheme="gray", id="no-api-keys"),
-                ),
+                _keys_table(),
                 rx.hstack(rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray", id="close-api-keys")), justify="end", width="100%"),
                 spacing="3",
                 width="100%",

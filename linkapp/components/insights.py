@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from linkapp.components.blocks import error_callout, panel
 from linkapp.state.insights import InsightsState
 
 
@@ -39,45 +40,46 @@ def _answer() -> rx.Component:
     )
 
 
-def insights_panel(link: bool = False) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(rx.icon("sparkles", size=18, color=rx.color("accent", 9)), rx.heading("Insights", size="4"), align="center", spacing="2"),
-            rx.cond(
-                InsightsState.configured,
-                rx.form(
-                    rx.hstack(
-                        rx.input(
-                            value=InsightsState.prompt,
-                            on_change=InsightsState.set_prompt,
-                            placeholder="Ask about your clicks, e.g. “Which day works best?”",
-                            aria_label="Question about your analytics",
-                            id="insight-prompt",
-                            name="prompt",
-                            flex="1",
-                            min_width="0",
-                        ),
-                        rx.button("Ask", type="submit", loading=InsightsState.loading, id="insight-ask"),
-                        width="100%",
-                        spacing="2",
-                    ),
-                    on_submit=InsightsState.ask(link),
-                    width="100%",
-                ),
-                rx.callout(
-                    "AI insights are not configured on this server (set GEMINI_API_KEY). Here is what the numbers say.",
-                    icon="info",
-                    size="1",
-                    color_scheme="gray",
-                    id="insights-not-configured",
-                ),
+def _question_form(link: bool) -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                value=InsightsState.prompt,
+                on_change=InsightsState.set_prompt,
+                placeholder="Ask about your clicks, e.g. “Which day works best?”",
+                aria_label="Question about your analytics",
+                id="insight-prompt",
+                name="prompt",
+                flex="1",
+                min_width="0",
             ),
-            rx.cond(InsightsState.error != "", rx.callout(InsightsState.error, icon="triangle-alert", color_scheme="red", size="1", id="insight-error")),
-            _answer(),
-            _quick_facts(),
-            spacing="3",
+            rx.button("Ask", type="submit", loading=InsightsState.loading, id="insight-ask"),
             width="100%",
+            spacing="2",
         ),
+        on_submit=InsightsState.ask(link),
         width="100%",
+    )
+
+
+def _not_configured() -> rx.Component:
+    return rx.callout(
+        "AI insights are not configured on this server (set GEMINI_API_KEY). Here is what the numbers say.",
+        icon="info",
+        size="1",
+        color_scheme="gray",
+        id="insights-not-configured",
+    )
+
+
+def insights_panel(link: bool = False) -> rx.Component:
+    """Questions about all the user's links, or with `link` about the link on the page."""
+    return panel(
+        rx.hstack(rx.icon("sparkles", size=18, color=rx.color("accent", 9)), rx.heading("Insights", size="4"), align="center", spacing="2"),
+        rx.cond(InsightsState.configured, _question_form(link), _not_configured()),
+        error_callout(InsightsState.error, callout_id="insight-error", size="1"),
+        _answer(),
+        _quick_facts(),
+        spacing="3",
         id="insights-panel",
     )

@@ -98,38 +98,3 @@ def page_frame(*children: rx.Component, **props) -> rx.Component:
         background=rx.color("gray", 2),
     )
 
-
-def stat_card(label: str, value, *, icon: str, hint=None, card_id: str = "") -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon(icon, size=16, color=rx.color("gray", 10)),
-                rx.text(label, size="2", color_scheme="gray"),
-                align="center",
-                spacing="2",
-            ),
-            rx.heading(value, size="7", weight="bold", id=card_id, trim="both", max_width="100%", min_width="0"),
-            *([rx.text(hint, size="1", color_scheme="gray", trim="both")] if hint is not None else []),
-            spacing="2",
-            align="start",
-            min_width="0",
-        ),
-        width="100%",
-        min_width="0",
-    )
-
-
-def notice(icon: str, title: str, text: str, action: rx.Component, *, notice_id: str, icon_color=None) -> rx.Component:
-    """A centred message with one way forward: empty lists, missing links."""
-    return rx.center(
-        rx.vstack(
-            rx.icon(icon, size=40, color=icon_color or rx.color("gray", 9)),
-            rx.heading(title, size="5"),
-            rx.text(text, color_scheme="gray", text_align="center"),
-            action,
-            align="center",
-            spacing="3",
-            padding_y="3rem",
-        ),
-        id=notice_id,
-    )

@@ -42,7 +42,9 @@ class LinkTag(SQLModel, table=True):
     tag: str = Field(sa_column=Column(String(32), primary_key=True, index=True))
 
 
-class LinkCreate(BaseModel):
+class LinkBase(BaseModel):
+    """The fields a client sets on a link, with the limits both creating and editing check."""
+
     url: str = PydanticField(max_length=MAX_URL_LENGTH)
     title: str | None = PydanticField(default=None, max_length=MAX_TITLE_LENGTH)
     slug: str | None = None
@@ -52,16 +54,16 @@ class LinkCreate(BaseModel):
     redirect_status: int | None = None
 
 
-class LinkUpdate(BaseModel):
+class LinkCreate(LinkBase):
+    # No docstring: it would become the schema's description in the OpenAPI document.
+    pass
+
+
+class LinkUpdate(LinkBase):
     """Only the fields sent are changed; `null` clears an optional field."""
 
+    # Every field is optional here: a new link needs a URL, an edit need not resend it.
     url: str | None = PydanticField(default=None, max_length=MAX_URL_LENGTH)
-    title: str | None = PydanticField(default=None, max_length=MAX_TITLE_LENGTH)
-    slug: str | None = None
-    tags: list[str] | None = None
-    expires_at: datetime | None = None
-    max_clicks: int | None = PydanticField(default=None, ge=1)
-    redirect_status: int | None = None
     disabled: bool | None = None
 
 

@@ -29,14 +29,19 @@ def _error_text(message, error_id: str) -> rx.Component:
     )
 
 
+def _by_strength(values: list[str], default: str) -> rx.Var:
+    """The value for the password's strength score (0-4)."""
+    return rx.match(AuthState.strength, *enumerate(values), default)
+
+
 def strength_meter() -> rx.Component:
     return rx.cond(
         AuthState.form_password != "",
         rx.vstack(
-            rx.progress(value=(AuthState.strength + 1) * 20, max=100, color_scheme=rx.match(AuthState.strength, *[(i, c) for i, c in enumerate(STRENGTH_COLORS)], "gray"), id="strength-meter"),
+            rx.progress(value=(AuthState.strength + 1) * 20, max=100, color_scheme=_by_strength(STRENGTH_COLORS, "gray"), id="strength-meter"),
             rx.text(
                 "Strength: ",
-                rx.match(AuthState.strength, *[(i, label) for i, label in enumerate(STRENGTH_LABELS)], ""),
+                _by_strength(STRENGTH_LABELS, ""),
                 size="1",
                 color_scheme="gray",
                 id="strength-label",
@@ -74,76 +79,82 @@ def _card(title: str, subtitle: str, form: rx.Component, footer: rx.Component) -
     )
 
 
+def _input(field: str, *, auto_complete: str, **props) -> rx.Component:
+    """The box for the form's `field` ("username" or "password"), bound to AuthState's value of it."""
+    return rx.input(
+        value=getattr(AuthState, f"form_{field}"),
+        on_change=getattr(AuthState, f"set_form_{field}"),
+        id=field,
+        name=field,
+        auto_complete=auto_complete,
+        size="3",
+        width="100%",
+        **props,
+    )
+
+
 def _username_input() -> rx.Component:
-    return rx.input(
-        value=AuthState.form_username,
-        on_change=AuthState.set_form_username,
-        on_blur=AuthState.check_username,
-        id="username",
-        name="username",
-        auto_complete="username",
-        placeholder="your_name",
-        size="3",
+    return _input("username", auto_complete="username", on_blur=AuthState.check_username, placeholder="your_name", auto_focus=True)
+
+
+def _password_input(auto_complete: str, on_blur=None) -> rx.Component:
+    return _input("password", auto_complete=auto_complete, type="password", on_blur=on_blur)
+
+
+def _hint(text: str) -> rx.Component:
+    return rx.text(text, size="1", color_scheme="gray")
+
+
+def _password_errors() -> rx.Component:
+    return rx.foreach(AuthState.password_errors, lambda msg: rx.text(msg, color_scheme="red", size="2", class_name="password-error", role="alert"))
+
+
+def _form(*fields: rx.Component, submit_label: str, on_submit: rx.EventHandler) -> rx.Component:
+    """The fields, then the form's own error and the submit button: both pages end the same way."""
+    return rx.form(
+        rx.vstack(
+            *fields,
+            _error_text(AuthState.form_error, "form-error"),
+            rx.button(submit_label, type="submit", size="3", width="100%", loading=AuthState.submitting, id="submit"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=on_submit,
         width="100%",
-        auto_focus=True,
     )
 
 
-def _password_input(autocomplete: str, on_blur=None) -> rx.Component:
-    return rx.input(
-        type="password",
-        value=AuthState.form_password,
-        on_change=AuthState.set_form_password,
-        on_blur=on_blur,
-        id="password",
-        name="password",
-        auto_complete=autocomplete,
-        size="3",
-        width="100%",
-    )
-
-
-def _submit(label: str) -> rx.Component:
-    return rx.button(label, type="submit", size="3", width="100%", loading=AuthState.submitting, id="submit")
+def _switch_to(question: str, link_text: str, href: str, link_id: str) -> rx.Component:
+    """The footer's way to the other page (sign in, or create an account)."""
+    return rx.text(question, rx.link(link_text, href=href, id=link_id), size="2")
 
 
 def login_page() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
+    return _card(
+        "Sign in",
+        "Welcome back. Your links are waiting.",
+        _form(
             _field("Username", "username", _username_input()),
             _field("Password", "password", _password_input("current-password")),
-            _error_text(AuthState.form_error, "form-error"),
-            _submit("Sign in"),
-            spacing="3",
-            width="100%",
+            submit_label="Sign in",
+            on_submit=AuthState.login,
         ),
-        on_submit=AuthState.login,
-        width="100%",
+        _switch_to("New here? ", "Create an account", routes.REGISTER, "to-register"),
     )
-    footer = rx.text("New here? ", rx.link("Create an account", href=routes.REGISTER, id="to-register"), size="2")
-    return _card("Sign in", "Welcome back. Your links are waiting.", form, footer)
 
 
 def register_page() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
+    return _card(
+        "Create your account",
+        "Short links with analytics you can trust.",
+        _form(
             _field("Username", "username", _username_input(), _error_text(AuthState.username_error, "username-error")),
-            rx.text("3–20 letters, digits or _.", size="1", color_scheme="gray"),
-            _field(
-                "Password",
-                "password",
-                _password_input("new-password", on_blur=AuthState.check_password),
-                rx.foreach(AuthState.password_errors, lambda msg: rx.text(msg, color_scheme="red", size="2", class_name="password-error", role="alert")),
-            ),
+            _hint("3–20 letters, digits or _."),
+            _field("Password", "password", _password_input("new-password", on_blur=AuthState.check_password), _password_errors()),
             strength_meter(),
-            rx.text("At least 8 characters with a lower-case and an upper-case letter, a digit and a symbol.", size="1", color_scheme="gray"),
-            _error_text(AuthState.form_error, "form-error"),
-            _submit("Create account"),
-            spacing="3",
-            width="100%",
+            _hint("At least 8 characters with a lower-case and an upper-case letter, a digit and a symbol."),
+            submit_label="Create account",
+            on_submit=AuthState.register,
         ),
-        on_submit=AuthState.register,
-        width="100%",
+        _switch_to("Already have an account? ", "Sign in", routes.LOGIN, "to-login"),
     )
-    footer = rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN, id="to-login"), size="2")
-    return _card("Create your account", "Short links with analytics you can trust.", form, footer)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from linkapp.components.blocks import chart, panel, stat_card
 from linkapp.components.insights import insights_panel
-from linkapp.components.layout import page_frame, stat_card
+from linkapp.components.layout import page_frame
 from linkapp.components.link_dialogs import delete_dialog, link_dialog
 from linkapp.components.link_table import link_table
 from linkapp.state.links import LinksState
+
+ONE_LINE = {"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"}
 
 
 def _totals() -> rx.Component:
@@ -18,7 +21,7 @@ def _totals() -> rx.Component:
         stat_card("Last 30 days", LinksState.clicks_30d, icon="calendar-range", card_id="clicks-30d"),
         stat_card(
             "Top link",
-            rx.cond(LinksState.top_link_title != "", rx.text(LinksState.top_link_title, size="5", style={"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"}), "–"),
+            rx.cond(LinksState.top_link_title != "", rx.text(LinksState.top_link_title, size="5", style=ONE_LINE), "–"),
             icon="trophy",
             hint=rx.cond(LinksState.top_link_clicks > 0, LinksState.top_link_clicks.to(str) + " clicks in 30 days", "No clicks yet"),
             card_id="top-link",
@@ -30,15 +33,7 @@ def _totals() -> rx.Component:
 
 
 def _chart() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text("Clicks, last 30 days", size="2", color_scheme="gray"),
-            rx.plotly(data=LinksState.spark, config={"displayModeBar": False, "responsive": True}, use_resize_handler=True, width="100%", id="dashboard-chart"),
-            spacing="2",
-            width="100%",
-        ),
-        width="100%",
-    )
+    return panel(rx.text("Clicks, last 30 days", size="2", color_scheme="gray"), chart(LinksState.spark, chart_id="dashboard-chart"))
 
 
 def dashboard_page() -> rx.Component:

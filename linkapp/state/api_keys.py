@@ -7,9 +7,8 @@ import reflex as rx
 from linkapp import db as database
 from linkapp.core.errors import DomainError
 from linkapp.services.accounts import api_keys
-from linkapp.state.auth import signed_in_user_id
-from linkapp.state.link_detail import LinkDetailState
-from linkapp.state.links import LinksState, format_day
+from linkapp.state.auth import signed_in_user_id, viewer_time_zone
+from linkapp.state.links import format_day
 
 MAX_LISTED = 100
 
@@ -28,7 +27,7 @@ class ApiKeysState(rx.State):
             return False
         async with database.session() as db:
             items, _ = await api_keys.list_keys(db=db, user_id=user_id, limit=MAX_LISTED, offset=0)
-        tz = await self._browser_tz()
+        tz = await viewer_time_zone(self)
         self.keys = [
             {
                 "id": key.id,
@@ -40,14 +39,6 @@ class ApiKeysState(rx.State):
             for key in map(api_keys.to_public, items)
         ]
         return True
-
-    async def _browser_tz(self) -> str:
-        """The browser's zone, as the page the dialog opened on learnt it (dashboard or link)."""
-        for page_state in (LinksState, LinkDetailState):
-            tz = (await self.get_state(page_state)).tz
-            if tz != "UTC":
-                return tz
-        return "UTC"
 
     @rx.event
     async def show(self):

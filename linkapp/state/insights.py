@@ -8,9 +8,8 @@ from linkapp import db as database
 from linkapp.core.errors import DomainError
 from linkapp.services.analytics import facts as insight_facts
 from linkapp.services.analytics import insights
-from linkapp.state.auth import signed_in_user_id
+from linkapp.state.auth import signed_in_user_id, viewer_time_zone
 from linkapp.state.link_detail import LinkDetailState
-from linkapp.state.links import LinksState
 
 
 def _plural(count: int, word: str) -> str:
@@ -66,10 +65,9 @@ class InsightsState(rx.State):
         self.prompt = value[:2000]
 
     async def _scope(self, link: bool) -> tuple[str | None, str]:
-        if link:
-            detail = await self.get_state(LinkDetailState)
-            return detail.public_id, detail.tz
-        return None, (await self.get_state(LinksState)).tz
+        """The link the question is about (None: all links) and the time zone to count days in."""
+        link_id = (await self.get_state(LinkDetailState)).public_id if link else None
+        return link_id, await viewer_time_zone(self)
 
     @rx.event
     async def load_quick(self, link: bool = False):

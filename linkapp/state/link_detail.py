@@ -12,9 +12,9 @@ from linkapp import db as database
 from linkapp.core.errors import DomainError, NotFound
 from linkapp.services.analytics import figures as analytics
 from linkapp.services.links import service as link_service
-from linkapp.state.auth import signed_in_user_id
+from linkapp.state.auth import learn_time_zone, signed_in_user_id, use_time_zone, viewer_time_zone
 from linkapp.state.charts import clicks_line, share_donut, source_bar
-from linkapp.state.links import TZ_SCRIPT, format_day
+from linkapp.state.links import format_day
 from linkapp.state.live import loading, watch
 
 RANGES = {"7": 7, "30": 30, "90": 90}
@@ -26,7 +26,6 @@ def _public_id_from(path: str) -> str:
 
 
 class LinkDetailState(rx.State):
-    tz: str = "UTC"
     public_id: str = ""
     not_found: bool = False
     loaded: bool = False
@@ -91,20 +90,20 @@ class LinkDetailState(rx.State):
     def start(self):
         self.public_id = _public_id_from(self.router.url.path)
         self.loaded, self.not_found = False, False
-        return rx.call_script(TZ_SCRIPT, callback=LinkDetailState.set_tz_and_load)
+        return learn_time_zone(LinkDetailState.set_tz_and_load)
 
     @rx.event
     async def set_tz_and_load(self, tz: str):
-        self.tz = tz or "UTC"
+        await use_time_zone(self, tz)
         await self._reload()
         if not self._watching and not self.not_found:
             self._watching = True
             return LinkDetailState.watch_clicks
 
-    def _range(self) -> tuple[date | None, date | None]:
+    def _range(self, tz: str) -> tuple[date | None, date | None]:
         if self.range_choice == "custom":
             return date.fromisoformat(self.custom_start), date.fromisoformat(self.custom_end)
-        today = datetime.now(ZoneInfo(self.tz)).date()
+        today = datetime.now(ZoneInfo(tz)).date()
         return today - timedelta(days=RANGES.get(self.range_choice, 30) - 1), today
 
     async def _reload(self) -> None:
@@ -113,9 +112,10 @@ class LinkDetailState(rx.State):
         if user_id is None or not self.public_id:
             self.not_found = not self.public_id
             return
+        tz = await viewer_time_zone(self)
         try:
-            start, end = self._range()
-            days = analytics.day_range(start, end, self.tz)
+            start, end = self._range(tz)
+            days = analytics.day_range(start, end, tz)
         except (ValueError, DomainError) as error:
             self.range_error = getattr(error, "detail", "Pick a start and an end day.")
             return
@@ -129,7 +129,7 @@ class LinkDetailState(rx.State):
             return
         self.range_error = ""
         self.title, self.url, self.shortened_url = public.title, public.url, public.shortened_url
-        self.created = format_day(public.created_at, self.tz)
+        self.created = format_day(public.created_at, tz)
         self.all_time_clicks = public.total_clicks
         self.status_note = "Disabled" if public.disabled else ""
         self.total_clicks = figures["total_clicks"]
@@ -143,7 +143,8 @@ class LinkDetailState(rx.State):
         self.by_referrer = figures["clicks_by_referrer"]
         self.bots = figures["bots"]
         self.bot_total = sum(row["clicks"] for row in figures["bots"])
-        self.range_label = f"{format_day(datetime.combine(days.start, datetime.min.time(), days.tz), self.tz)} – {format_day(datetime.combine(days.end, datetime.min.time(), days.tz), self.tz)} · {self.tz}"
+        first, last = (format_day(datetime.combine(day, datetime.min.time(), days.tz), tz) for day in (days.start, days.end))
+        self.range_label = f"{first} – {last} · {tz}"
         self.loaded = True
 
     @rx.event
@@ -151,7 +152,7 @@ class LinkDetailState(rx.State):
         self.range_choice = choice if isinstance(choice, str) else (choice[0] if choice else "30")
         if choice == "custom":
             if not self.custom_start:
-                today = datetime.now(ZoneInfo(self.tz)).date()
+                today = datetime.now(ZoneInfo(await viewer_time_zone(self))).date()
                 self.custom_start, self.custom_end = (today - timedelta(days=13)).isoformat(), today.isoformat()
         await self._reload()
 
@@ -170,7 +171,8 @@ class LinkDetailState(rx.State):
 
     @rx.event
     async def set_tz(self, tz: str):
-        self.tz = tz
+        """The time zone picked on the page: the viewer's zone until a page asks the browser again."""
+        await use_time_zone(self, tz)
         await self._reload()
 
     @rx.event(background=True)

@@ -12,7 +12,7 @@ from linkapp import db as database
 from linkapp.core.errors import DomainError, ValidationFailed
 from linkapp.models.link import LinkCreate, LinkUpdate
 from linkapp.services.links import service as link_service
-from linkapp.state.auth import signed_in_user_id
+from linkapp.state.auth import signed_in_user_id, viewer_time_zone
 from linkapp.state.links import LinksState
 
 FIELDS = ("url", "title", "slug", "tags", "expires_at", "max_clicks", "redirect_status")
@@ -75,7 +75,7 @@ class LinkFormState(rx.State):
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return
-        links = await self.get_state(LinksState)
+        tz = await viewer_time_zone(self)
         try:
             async with database.session() as db:
                 link = (await link_service.to_public(db, [await link_service.get_link(db=db, owner_id=user_id, public_id=public_id)]))[0]
@@ -84,7 +84,7 @@ class LinkFormState(rx.State):
         self.editing_id = link.id
         self.url, self.title, self.slug = link.url, link.title, link.slug or ""
         self.tags = ", ".join(link.tags)
-        self.expires_at = link.expires_at.astimezone(ZoneInfo(links.tz)).strftime("%Y-%m-%dT%H:%M") if link.expires_at else ""
+        self.expires_at = link.expires_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M") if link.expires_at else ""
         self.max_clicks = str(link.max_clicks or "")
         self.redirect_status = str(link.redirect_status) if link.redirect_status else "default"
         self.disabled = link.disabled
@@ -104,7 +104,7 @@ class LinkFormState(rx.State):
     def set_disabled(self, value: bool):
         self.disabled = bool(value)
 
-    async def _fields(self, tz: str) -> dict:
+    def _fields(self, tz: str) -> dict:
         return {
             "url": self.url.strip(),
             "title": self.title.strip() or None,
@@ -124,11 +124,11 @@ class LinkFormState(rx.State):
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return
-        links = await self.get_state(LinksState)
+        links, tz = await self.get_state(LinksState), await viewer_time_zone(self)
         self.errors, self.form_error, self.saving = {}, "", True
         yield
         try:
-            fields = await self._fields(links.tz)
+            fields = self._fields(tz)
             async with database.session() as db:
                 if self.editing_id:
                     await link_service.update_link(db=db, owner_id=user_id, public_id=self.editing_id, link_in=LinkUpdate(**fields, disabled=self.disabled))

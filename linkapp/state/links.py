@@ -12,12 +12,11 @@ from linkapp import db as database
 from linkapp.core.errors import DomainError
 from linkapp.services.analytics import figures as analytics
 from linkapp.services.links import service as link_service
-from linkapp.state.auth import signed_in_user_id
+from linkapp.state.auth import learn_time_zone, signed_in_user_id, use_time_zone, viewer_time_zone
 from linkapp.state.charts import spark_figure
 from linkapp.state.live import loading, watch
 
 PAGE_SIZE = 10
-TZ_SCRIPT = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 
 
 def format_day(moment: datetime | None, tz: str) -> str:
@@ -48,7 +47,6 @@ def link_row(link, tz: str) -> dict:
 class LinksState(rx.State):
     """The signed-in user's links (a page of them), search, and the totals above the table."""
 
-    tz: str = "UTC"
     rows: list[dict] = []
     total: int = 0
     page: int = 0
@@ -83,11 +81,11 @@ class LinksState(rx.State):
     @rx.event
     def start(self):
         """on_load: learn the browser's time zone, then load."""
-        return rx.call_script(TZ_SCRIPT, callback=LinksState.set_tz_and_load)
+        return learn_time_zone(LinksState.set_tz_and_load)
 
     @rx.event
     async def set_tz_and_load(self, tz: str):
-        self.tz = tz or "UTC"
+        await use_time_zone(self, tz)
         await self._reload()
         if not self._watching:
             self._watching = True
@@ -98,11 +96,12 @@ class LinksState(rx.State):
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return
+        tz = await viewer_time_zone(self)
         try:
-            days = analytics.day_range(None, None, self.tz)
+            days = analytics.day_range(None, None, tz)
         except DomainError:
-            self.tz = "UTC"
-            days = analytics.day_range(None, None, "UTC")
+            tz = await use_time_zone(self, "UTC")
+            days = analytics.day_range(None, None, tz)
         async with database.session() as db:
             links, total = await link_service.list_links(
                 db=db, owner_id=user_id, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE, q=self.query or None
@@ -112,7 +111,7 @@ class LinksState(rx.State):
                 links, total = await link_service.list_links(db=db, owner_id=user_id, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE, q=self.query or None)
             public = await link_service.to_public(db, links)
             summary = await analytics.summary(db=db, owner_id=user_id, days=days)
-        self.rows = [link_row(link, self.tz) for link in public]
+        self.rows = [link_row(link, tz) for link in public]
         self.total = total
         per_day = summary["clicks_per_day"]
         self.daily = per_day
