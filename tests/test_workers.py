@@ -30,7 +30,8 @@ def _sample(text: str, name: str) -> float:
 
 async def test_several_workers_count_judge_and_redirect_as_one_instance(temp_databases, tmp_path):
     with redis_server.server_names() as names:
-        env = {**names, "TRUSTED_PROXIES": "127.0.0.1", "RATE_LIMIT_REDIRECT": "100000/minute"}
+        # A minute of link cache: longer than the wait for an edit to reach every worker below.
+        env = {**names, "TRUSTED_PROXIES": "127.0.0.1", "RATE_LIMIT_REDIRECT": "100000/minute", "LINK_CACHE_TTL": "60"}
         server = start_server(temp_databases.postgresql(), tmp_path / "server.log", backend_only=True, extra_env=env)
         try:
             workers = psutil.Process(server.process.pid).children(recursive=True)  # backend only: no bun
@@ -69,8 +70,12 @@ async def test_several_workers_count_judge_and_redirect_as_one_instance(temp_dat
                 assert locations() == {"https://example.com/landing"}
                 edited = http.patch(f"/api/v1/links/{link['id']}", json={"url": "https://example.com/moved"}, headers=headers)
                 assert edited.status_code == 200
-                time.sleep(0.3)  # the announcement crosses Redis
-                assert locations() == {"https://example.com/moved"}
+                # The announcement crosses Redis. A worker that missed it would serve the old target
+                # until its cache entry expires (LINK_CACHE_TTL): wait well short of that.
+                deadline = time.monotonic() + 10
+                while (seen := locations()) != {"https://example.com/moved"} and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert seen == {"https://example.com/moved"}
         finally:
             server.stop(signal.SIGTERM)
     assert body["total_clicks"] == 20 + OTHER_VISITORS, body

@@ -66,7 +66,11 @@ async def test_full_queue_moves_depth_and_full_counter(client):
     await recorder.record(clicks[1])
     assert sample("linkapp_click_queue_depth") == 2
     waiting = asyncio.create_task(recorder.record(clicks[2]))
-    await asyncio.sleep(0.05)
+    # Counting the full queue is the last thing a dropping recorder would do before returning, in
+    # the same step: once the count is seen, such a task would be done already.
+    deadline = asyncio.get_running_loop().time() + 5
+    while sample("linkapp_click_queue_full_total") == full_before and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
     assert not waiting.done()  # back-pressure: held, not dropped
     assert sample("linkapp_click_queue_full_total") == full_before + 1
     recorder.start()

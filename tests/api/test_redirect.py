@@ -122,17 +122,36 @@ async def test_redirect_for_unknown_deleted_or_disabled_link_is_404(client):
             assert "location" not in response.headers
 
 
-async def test_redirect_after_expiry_is_410(client):
+def _clock_at(monkeypatch, moment: datetime) -> None:
+    """The redirect decides as if it were `moment`: the clock it hands `redirects.visit` is moved."""
+    real_visit = redirects.visit
+
+    async def visit_at(code, *, now, counted):
+        return await real_visit(code, now=moment, counted=counted)
+
+    monkeypatch.setattr(redirects, "visit", visit_at)
+
+
+async def test_redirect_after_expiry_is_410(client, monkeypatch):
     user = await register(client)
-    expires_at = datetime.now(UTC) + timedelta(seconds=1.5)
+    expires_at = datetime.now(UTC) + timedelta(hours=1)
     link = await create_link(client, user, expires_at=expires_at.isoformat())
     assert (await visit(client, link)).status_code == 302
-    await asyncio.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()) + 0.05)
+    _clock_at(monkeypatch, expires_at)
     for method in ("GET", "HEAD"):
         response = await visit(client, link, method=method)
         assert response.status_code == 410
         assert "location" not in response.headers
     assert await counted_clicks(client, user, link) == 1
+
+
+async def test_visit_is_gone_from_the_moment_of_expiry(client):
+    user = await register(client)
+    expires_at = datetime.now(UTC) + timedelta(hours=1)
+    code = short_path(await create_link(client, user, expires_at=expires_at.isoformat()))[1:]
+    before, _ = await redirects.visit(code, now=expires_at - timedelta(seconds=1), counted=False)
+    at, _ = await redirects.visit(code, now=expires_at, counted=False)
+    assert (before, at) == (redirects.Outcome.REDIRECT, redirects.Outcome.GONE)
 
 
 async def test_redirect_with_max_clicks_redirects_n_times_then_410(client):
@@ -249,7 +268,8 @@ async def test_redirect_believes_only_the_proxys_own_forwarded_for_line(client, 
     user = await register(client)
     link = await create_link(client, user)
     # The client wrote its own X-Forwarded-For line; our proxy added another with the real address.
-    request = client.build_request("GET", short_path(link), headers=[("User-Agent", BROWSER), ("X-Forwarded-For", "1.1.1.1"), ("X-Forwarded-For", "198.51.100.23")])
+    headers = [("User-Agent", BROWSER), ("X-Forwarded-For", "1.1.1.1"), ("X-Forwarded-For", "198.51.100.23")]
+    request = client.build_request("GET", short_path(link), headers=headers)
 
     assert (await client.send(request)).status_code == 302
 
@@ -294,12 +314,24 @@ async def test_redirect_after_url_change_does_not_reuse_a_lookup_begun_before(cl
             await release.wait()
         return target
 
+    real_get, lookups = redirects.cache.get, []
+
+    async def noted_get(code):  # joining a lookup under way, or starting one, happens in this step
+        lookups.append(code)
+        return await real_get(code)
+
     monkeypatch.setattr(redirects, "_load", slow_load)
+    monkeypatch.setattr(redirects.cache, "get", noted_get)
     early = asyncio.create_task(visit(client, link))
     await loaded.wait()
     await client.patch(f"/api/v1/links/{link['id']}", json={"url": "https://new.example/"}, headers=user["headers"])
     late = asyncio.create_task(visit(client, link))
-    await asyncio.sleep(0.05)
+    # Released only once the later request has looked the code up: while the early lookup still
+    # stalls, so that it would join it if the edit had not cut it off.
+    deadline = asyncio.get_running_loop().time() + 5
+    while len(lookups) < 2 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    assert len(lookups) == 2, "the later request never reached the cache"
     release.set()
     assert (await early).headers["location"] == "https://old.example/"
     assert (await late).headers["location"] == "https://new.example/"

@@ -1,0 +1,173 @@
+"""AuthState: signing in and out, registering, and sending signed-out visitors to the login page."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from linkapp import db as database
+from linkapp.core.config import settings
+from linkapp.services.accounts import users
+from linkapp.state.auth import AuthState
+from tests.state.conftest import Tab, make_member, tab_with_session
+
+WRONG_PASSWORD = "Not-The-Password-1"
+TOO_MANY = re.compile(r"Too many attempts\. Try again in \d+ seconds\.")
+
+
+def _login_page(next_path: str | None = None, **connection) -> Tab:
+    return Tab("/login" + (f"?next={quote(next_path, safe='')}" if next_path is not None else ""), **connection)
+
+
+async def test_login_with_the_right_password_signs_in_and_goes_back(member):
+    tab = _login_page("/links/abc")
+
+    sent = await tab.fire(AuthState.login, {"username": member.username.upper(), "password": member.password})
+
+    auth = tab[AuthState]
+    assert sent.redirects == ["/links/abc"]
+    assert (auth.signed_in, auth.username, auth.form_error) == (True, member.username, "")
+    # The session cookie it set opens the dashboard in another tab of the same browser.
+    other = tab_with_session(auth.session_token)
+    assert (await other.fire(AuthState.require_login)).redirects == []
+
+
+@pytest.mark.parametrize("username", ["known", "nobody_here"])
+async def test_login_with_a_wrong_password_or_name_says_one_thing(member, username):
+    tab = _login_page()
+
+    sent = await tab.fire(AuthState.login, {"username": member.username if username == "known" else username, "password": WRONG_PASSWORD})
+
+    auth = tab[AuthState]
+    assert sent.redirects == []
+    assert auth.form_error == "Incorrect username or password."
+    assert (auth.username_error, auth.password_errors, auth.signed_in, auth.submitting) == ("", [], False, False)
+
+
+@pytest.mark.parametrize("form", [{"username": "", "password": ""}, {"username": "someone", "password": ""}, {"username": "", "password": "Secret-1!"}])
+async def test_login_with_an_empty_field_asks_for_both(tab, form):
+    tab.visit("/login")
+
+    sent = await tab.fire(AuthState.login, form)
+
+    assert sent.redirects == []
+    assert tab[AuthState].form_error == "Enter your username and password."
+
+
+async def test_login_after_too_many_attempts_is_refused_kindly(member, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "3/minute")
+    tab = _login_page(ip="198.51.100.7")
+    for _ in range(3):
+        await tab.fire(AuthState.login, {"username": member.username, "password": WRONG_PASSWORD})
+        assert tab[AuthState].form_error == "Incorrect username or password."
+
+    sent = await tab.fire(AuthState.login, {"username": member.username, "password": member.password})  # right, but too late
+
+    assert sent.redirects == []
+    assert TOO_MANY.fullmatch(tab[AuthState].form_error), tab[AuthState].form_error
+    assert not tab[AuthState].signed_in
+    # The limit is this address's, for this name: the owner elsewhere, or a colleague here, gets in.
+    elsewhere = _login_page(ip="192.0.2.44")
+    assert (await elsewhere.fire(AuthState.login, {"username": member.username, "password": member.password})).redirects == ["/"]
+    colleague = await make_member()
+    here = _login_page(ip="198.51.100.7")
+    assert (await here.fire(AuthState.login, {"username": colleague.username, "password": colleague.password})).redirects == ["/"]
+
+
+@pytest.mark.parametrize(
+    ("next_path", "lands_on"),
+    [
+        (None, "/"),
+        ("/", "/"),
+        ("/links/abc?from=mail", "/links/abc?from=mail"),
+        ("https://evil.example/phish", "/"),
+        ("//evil.example/phish", "/"),
+        ("javascript:alert(1)", "/"),
+        # Browsers read a backslash as a slash, and drop tabs and newlines, in a path: both of
+        # these would leave the site.
+        ("/\\evil.example/phish", "/"),
+        ("/\t/evil.example/phish", "/"),
+    ],
+)
+async def test_login_goes_to_next_only_on_this_site(member, next_path, lands_on):
+    tab = _login_page(next_path)
+
+    sent = await tab.fire(AuthState.login, {"username": member.username, "password": member.password})
+
+    assert sent.redirects == [lands_on]
+
+
+async def test_register_shows_what_is_wrong_at_each_field(tab):
+    tab.visit("/register")
+
+    sent = await tab.fire(AuthState.register, {"username": "ab", "password": "password"})
+
+    auth = tab[AuthState]
+    assert sent.redirects == []
+    assert "3 to 20 characters" in auth.username_error
+    assert "Password needs an upper-case letter." in auth.password_errors
+    assert not auth.signed_in
+    async with database.session() as db:
+        assert await users.get_user_by_username(db=db, username="ab") is None
+
+
+async def test_register_with_a_taken_name_says_so(member, tab):
+    tab.visit("/register")
+
+    sent = await tab.fire(AuthState.register, {"username": member.username.upper(), "password": member.password})
+
+    assert sent.redirects == []
+    assert "taken" in tab[AuthState].form_error
+    assert not tab[AuthState].signed_in
+
+
+async def test_register_signs_the_newcomer_in_on_the_dashboard(tab):
+    tab.visit("/register")
+
+    sent = await tab.fire(AuthState.register, {"username": "state_newcomer", "password": "Tr1cky-Lemur-Path"})
+
+    assert sent.redirects == ["/"]
+    assert (tab[AuthState].signed_in, tab[AuthState].username) == (True, "state_newcomer")
+    async with database.session() as db:
+        assert await users.authenticate(db=db, username="state_newcomer", password="Tr1cky-Lemur-Path")
+
+
+async def test_register_fields_are_checked_as_the_visitor_leaves_them(tab):
+    tab.visit("/register")
+    auth = tab[AuthState]
+
+    await tab.fire(AuthState.set_form_username, "ab")
+    await tab.fire(AuthState.check_username, "ab")
+    await tab.fire(AuthState.set_form_password, "short")
+    await tab.fire(AuthState.check_password, "short")
+    assert "3 to 20 characters" in auth.username_error
+    assert auth.password_errors == ["Password must be at least 8 characters."]
+
+    await tab.fire(AuthState.set_form_username, "good_name")
+    await tab.fire(AuthState.check_username, "good_name")
+    assert auth.username_error == ""
+
+
+async def test_logout_revokes_the_session_not_just_the_cookie(member):
+    tab = tab_with_session(member.session_token)
+    assert (await tab.fire(AuthState.require_login)).redirects == []
+
+    sent = await tab.fire(AuthState.logout)
+
+    assert sent.redirects == ["/login"]
+    assert (tab[AuthState].signed_in, tab[AuthState].session_token) == (False, "")
+    # A copy of the cookie taken before signing out no longer opens the dashboard.
+    stolen = tab_with_session(member.session_token)
+    assert (await stolen.fire(AuthState.require_login)).redirects == ["/login?next=/"]
+
+
+async def test_signed_out_visitor_is_sent_to_login_and_back(tab):
+    tab.visit("/links/abc")
+    assert (await tab.fire(AuthState.require_login)).redirects == ["/login?next=/links/abc"]
+
+
+async def test_login_page_sends_a_signed_in_visitor_home(member):
+    tab = tab_with_session(member.session_token, "/login")
+    assert (await tab.fire(AuthState.redirect_if_signed_in)).redirects == ["/"]
