@@ -121,8 +121,7 @@ class LinkDetailState(rx.State):
             return
         try:
             async with database.session() as db:
-                link = await link_service.get_link(db=db, owner_id=user_id, public_id=self.public_id)
-                public = (await link_service.to_public(db, [link]))[0]
+                public = await link_service.get_public_link(db=db, owner_id=user_id, public_id=self.public_id)
                 figures = await analytics.link_analytics(db=db, owner_id=user_id, public_id=self.public_id, days=days)
         except NotFound:
             self.not_found, self.loaded = True, True

@@ -78,7 +78,7 @@ class LinkFormState(rx.State):
         tz = await viewer_time_zone(self)
         try:
             async with database.session() as db:
-                link = (await link_service.to_public(db, [await link_service.get_link(db=db, owner_id=user_id, public_id=public_id)]))[0]
+                link = await link_service.get_public_link(db=db, owner_id=user_id, public_id=public_id)
         except DomainError as error:
             return rx.toast.error(error.detail)
         self.editing_id = link.id

@@ -13,8 +13,7 @@ router = APIRouter(prefix="/links", tags=["links"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=LinkPublic)
 async def create_link(link_in: LinkCreate, user: CurrentUser, db: Db) -> LinkPublic:
-    link = await links.create_link(db=db, owner_id=user.id, link_in=link_in)
-    return (await links.to_public(db, [link]))[0]
+    return await links.public_link(db, await links.create_link(db=db, owner_id=user.id, link_in=link_in))
 
 
 @router.get("", response_model=LinksPublic)
@@ -31,14 +30,12 @@ async def list_links(
 
 @router.get("/{link_id}", response_model=LinkPublic)
 async def get_link(link_id: str, user: CurrentUser, db: Db) -> LinkPublic:
-    link = await links.get_link(db=db, owner_id=user.id, public_id=link_id)
-    return (await links.to_public(db, [link]))[0]
+    return await links.get_public_link(db=db, owner_id=user.id, public_id=link_id)
 
 
 @router.patch("/{link_id}", response_model=LinkPublic)
 async def update_link(link_id: str, link_in: LinkUpdate, user: CurrentUser, db: Db) -> LinkPublic:
-    link = await links.update_link(db=db, owner_id=user.id, public_id=link_id, link_in=link_in)
-    return (await links.to_public(db, [link]))[0]
+    return await links.public_link(db, await links.update_link(db=db, owner_id=user.id, public_id=link_id, link_in=link_in))
 
 
 @router.delete("/{link_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -255,3 +255,13 @@ async def to_public(db: AsyncSession, links: Sequence[Link]) -> list[LinkPublic]
         )
         for link in links
     ]
+
+
+async def public_link(db: AsyncSession, link: Link) -> LinkPublic:
+    """One link's API/UI shape (see `to_public`)."""
+    return (await to_public(db, [link]))[0]
+
+
+async def get_public_link(*, db: AsyncSession, owner_id: int, public_id: str) -> LinkPublic:
+    """The owner's link by public id, in its API/UI shape; NotFound as `get_link`."""
+    return await public_link(db, await get_link(db=db, owner_id=owner_id, public_id=public_id))
