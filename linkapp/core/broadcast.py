@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from linkapp.core import redis_client
+from linkapp.core import redis_client, retry
 from linkapp.core.config import settings
 
 log = logging.getLogger(__name__)
 # How long a publish may take before the message is given up (the others catch up their own way).
 PUBLISH_TIMEOUT = 2.0
-RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0)
+# Resubscribing is not urgent: a missed message costs freshness only.
+RESUBSCRIBE_DELAYS = (0.5, 1.0, 2.0, 5.0)
 _STARTED = secrets.token_hex(8)
 
 
@@ -121,7 +122,7 @@ async def listen(channels: Sequence[Channel], ready: asyncio.Event | None = None
                     if message.get("type") == "message":
                         _dispatch(by_name, message)
         except (RedisError, OSError) as exc:
-            delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
+            delay = retry.delay(failures, RESUBSCRIBE_DELAYS)
             failures += 1
             log.warning("broadcast listener lost Redis (%s); retrying in %.1fs", exc.__class__.__name__, delay)
             await asyncio.sleep(delay)

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from linkapp.core import metrics
+from linkapp.core import metrics, retry
 from linkapp.core.config import settings
 from linkapp.models.click import Click
 
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 SUFFIX = ".jsonl"
 PARTIAL = ".partial"
-RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 def spool_dir() -> Path:
@@ -214,7 +213,7 @@ class Spooler:
                 first = False
             except Exception as exc:  # noqa: BLE001 - the database is still down: try again later
                 metrics.click_store_failures.inc()
-                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                delay = retry.delay(attempt)
                 attempt += 1
                 log.warning("replaying the click spool failed (%s); retrying in %.1fs", exc.__class__.__name__, delay)
                 await asyncio.sleep(delay)

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError, ResponseError
 
+from linkapp.core import retry
 from linkapp.core.config import settings
 from linkapp.models.click import Click
 
@@ -30,7 +31,6 @@ GROUP = "linkapp-writers"
 FIELD = "click"
 MAX_CONNECTIONS = 32
 MAX_BLOCK = 2.0  # seconds one XREADGROUP may wait: well under the socket timeout
-RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:
@@ -166,7 +166,7 @@ class ClickStream:
                 await self.length()
                 attempt = 0
             except (RedisError, OSError) as exc:
-                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                delay = retry.delay(attempt)
                 attempt += 1
                 log.warning("reading the click stream failed (%s); retrying in %.1fs", exc, delay)
                 await _wait(stopping, delay)

@@ -15,18 +15,16 @@ import logging
 import time
 from collections.abc import Callable
 
-from linkapp.core import metrics
+from linkapp.core import metrics, retry
 from linkapp.core.config import settings
 from linkapp.models.click import Click
-from linkapp.services.clicks import feed
-from linkapp.services.clicks import rejects, spool
+from linkapp.services.clicks import feed, rejects, spool
 from linkapp.services.clicks import store as click_store
 from linkapp.services.clicks.local_queue import LocalQueue
 from linkapp.services.clicks.writer_thread import store_thread
 
 log = logging.getLogger(__name__)
 
-RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 SPILL_RETRY_AFTER = 30.0  # seconds the writer keeps clicks in memory after the disk refused them
 
 
@@ -116,7 +114,7 @@ class BatchWriter:
                     return False
                 if spill_early and self._should_spill(len(batch)):
                     return False
-                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                delay = retry.delay(attempt)
                 if attempt == 0:
                     log.exception("writing %d clicks failed; retrying in %.1fs", len(batch), delay)
                 else:
