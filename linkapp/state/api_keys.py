@@ -54,14 +54,17 @@ class ApiKeysState(rx.State):
 
     @rx.event
     def set_name(self, value: str):
-        self.name = value
-        self.name_error = ""
+        # Only a change clears the error: a late echo of the submitted name must not wipe the answer.
+        if value != self.name:
+            self.name, self.name_error = value, ""
 
     @rx.event
     async def create(self, form: dict | None = None):
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return
+        if form:  # the submitted name wins: typed text may still be on its way through the input debounce
+            self.name = str(form.get("name", self.name))
         self.saving = True
         try:
             async with database.session() as db:

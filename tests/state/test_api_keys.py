@@ -45,6 +45,20 @@ async def test_created_key_is_shown_once_and_works(member, member_tab):
     assert all(secret not in str(value) for key in dialog.keys for value in key.values())
 
 
+async def test_key_takes_the_submitted_name_when_the_typed_one_arrives_late(member, member_tab):
+    dialog = member_tab[ApiKeysState]
+    await member_tab.fire(ApiKeysState.show)
+    await member_tab.fire(ApiKeysState.create, {"name": "   "})
+    await member_tab.fire(ApiKeysState.set_name, "   ")  # the input's debounced echo, after the submit
+    assert dialog.name_error.startswith("Give the key a name of 1 to")
+
+    await member_tab.fire(ApiKeysState.create, {"name": "phone script"})
+    await member_tab.fire(ApiKeysState.set_name, "phone script")
+
+    assert dialog.new_key.startswith("lk_")
+    assert [key["name"] for key in dialog.keys] == ["phone script"]
+
+
 @pytest.mark.parametrize("name", ["", "   ", "x" * 200])
 async def test_key_without_a_fitting_name_is_refused_at_the_name(member, member_tab, name):
     await member_tab.fire(ApiKeysState.show)
