@@ -121,12 +121,13 @@ class AuthState(rx.State):
     async def redirect_if_signed_in(self):
         """on_load of /login and /register: messages left from the other page go. Typed values,
         and what this page's own events said, stay: a fast typist may be ahead of us (with
-        several workers, this can run after a submit the page already sent)."""
+        several workers, this can run after a submit the page already sent). A signed-in visitor
+        goes where sign-in would have sent them: that late run must not undo the submit's `next`."""
         if self._form_page != self.router.url.path:
             self.username_error, self.password_errors, self.form_error, self.submitting = "", [], "", False
             self._form_page = self.router.url.path
         if self.session_token and await self.current_user_id() is not None:
-            return rx.redirect(routes.INDEX)
+            return rx.redirect(self._next_page())
 
     def _on_form_page(self) -> None:
         self._form_page = self.router.url.path
@@ -185,10 +186,13 @@ class AuthState(rx.State):
             self.form_username = str(form.get("username", self.form_username))
             self.form_password = str(form.get("password", self.form_password))
 
+    def _next_page(self) -> str:
+        """Where a signed-in visitor of /login or /register goes: `next` if it is on this site."""
+        return _safe_next(self.router.url.query_parameters.get("next", routes.INDEX))
+
     def _after_sign_in(self):
-        target = _safe_next(self.router.url.query_parameters.get("next", routes.INDEX))
         self.form_password = ""
-        return rx.redirect(target)
+        return rx.redirect(self._next_page())
 
     async def _sign_in(self, begin: Callable[..., Awaitable[SignedIn]]) -> bool:
         """Sign in with `begin` (the services' `sign_in` or `sign_up`) and the form's values; errors go to the form."""

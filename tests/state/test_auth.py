@@ -171,3 +171,11 @@ async def test_signed_out_visitor_is_sent_to_login_and_back(tab):
 async def test_login_page_sends_a_signed_in_visitor_home(member):
     tab = tab_with_session(member.session_token, "/login")
     assert (await tab.fire(AuthState.redirect_if_signed_in)).redirects == ["/"]
+
+
+async def test_login_page_sends_a_signed_in_visitor_to_next(member):
+    # With several workers the page's on_load can run after its own sign-in: it must agree with it.
+    tab = tab_with_session(member.session_token, "/login?next=/links/abc")
+    assert (await tab.fire(AuthState.redirect_if_signed_in)).redirects == ["/links/abc"]
+    tab.visit("/login?next=//evil.example")
+    assert (await tab.fire(AuthState.redirect_if_signed_in)).redirects == ["/"]
