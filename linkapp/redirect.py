@@ -83,6 +83,10 @@ class Visit:
         """Whether a person sent this request, judging the agent too (once, on first call)."""
         if not self._judged:
             self._judged = True
+            # On the loop, deliberately: bots reads at most 512 characters with linear-time
+            # matchers (about 1 ms for the worst agent measured, 0.1 ms for a browser's, nothing
+            # when cached). A thread would add its hop to every request and free the loop of
+            # little: part of the judging is Python code, which holds the GIL anyway.
             self.bot_reason = self.bot_reason or bots.bot_reason(self.method, self.user_agent, self.purpose)
         return self.bot_reason is None
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 MAX_TEXT = 255
-MAX_USER_AGENT = 1024
+MAX_USER_AGENT = 512  # what visitors.bots judges: the stored agent is the one that was judged
 
 
 def _clip(value: str | None, limit: int) -> str | None:
