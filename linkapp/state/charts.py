@@ -1,6 +1,12 @@
-"""Plotly figures built from the plain data states keep; readable in light and dark mode."""
+"""Plotly figures built from the plain data states keep; readable in light and dark mode.
+
+Every name a chart shows (source, referrer, country, city, device, browser, OS) goes through
+`label`: visitors choose them, and plotly renders a subset of HTML in labels and hover text.
+"""
 
 from __future__ import annotations
+
+import html
 
 import plotly.graph_objects as go
 
@@ -22,6 +28,22 @@ def _base(fig: go.Figure, *, height: int, show_axes: bool = True) -> go.Figure:
     fig.update_xaxes(showgrid=False, visible=show_axes, fixedrange=True)
     fig.update_yaxes(gridcolor=GRID, zeroline=False, visible=show_axes, rangemode="tozero", fixedrange=True)
     return fig
+
+
+def label(name: object) -> str:
+    """A breakdown's name as plotly text that shows exactly these characters and no markup.
+
+    Plotly reads `<a href>`, `<b style>`, `<br>`... as tags and decodes only `&lt;`, `&gt;`,
+    `&amp;` and numeric entities between them, so those three are escaped and quotes are not
+    (plotly would show `&quot;` as written).
+
+    Args:
+        name: The value a breakdown row carries (None shows as an empty label).
+
+    Returns:
+        The escaped text.
+    """
+    return "" if name is None else html.escape(str(name), quote=False)
 
 
 def _count_axis(values: list[int]) -> dict:
@@ -76,7 +98,7 @@ def source_bar(by_source: list[dict], key: str = "source") -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=[row["clicks"] for row in rows],
-            y=[row[key] for row in rows],
+            y=[label(row[key]) for row in rows],
             orientation="h",
             width=0.6,
             marker={"color": ACCENT},
@@ -87,7 +109,8 @@ def source_bar(by_source: list[dict], key: str = "source") -> go.Figure:
     )
     _base(fig, height=max(140, 34 * len(rows) + 60))
     fig.update_xaxes(showgrid=True, gridcolor=GRID, **_count_axis([row["clicks"] for row in rows]))
-    fig.update_yaxes(showgrid=False, automargin=True)
+    # Names such as "2024-05-01" or "42" would otherwise turn the axis into dates or numbers.
+    fig.update_yaxes(showgrid=False, automargin=True, type="category")
     return fig
 
 
@@ -98,7 +121,7 @@ def share_donut(rows: list[dict], key: str) -> go.Figure:
     """Shares of a few categories (devices): a donut, the rest folded into "other"."""
     top = rows[:5]
     rest = sum(row["clicks"] for row in rows[5:])
-    labels = [row[key] for row in top] + (["other"] if rest else [])
+    labels = [label(row[key]) for row in top] + (["other"] if rest else [])
     values = [row["clicks"] for row in top] + ([rest] if rest else [])
     fig = go.Figure(
         go.Pie(

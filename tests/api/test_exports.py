@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from linkapp.services.clicks.recorder import recorder
 from tests.factories import create_link, register, short_path, store_clicks
 
+# What a visitor can put in a short link's query: a line break, then a formula.
+FORMULA = "=cmd|' /C calc'!A0"
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
 
 
@@ -40,6 +43,28 @@ async def test_clicks_csv_streams_every_click_with_anonymized_addresses(client, 
     assert (human["source"], human["utm_campaign"], human["referrer_host"]) == ("news", "spring", "news.example.org")
     assert human["bot_reason"] == "" and bot["bot_reason"] not in ("", None)
     assert human["clicked_at"].endswith("Z")
+
+
+async def test_clicks_csv_with_visitor_formula_parses_into_one_neutralized_row_per_click(client):
+    user = await register(client)
+    link = await create_link(client, user)
+    query = urlencode({"utm_source": "\r" + FORMULA, "utm_medium": "\tx", "utm_campaign": "@SUM(1)"})
+    assert (await client.get(f"{short_path(link)}?{query}", headers={"User-Agent": BROWSER})).status_code == 302
+    await _visit(client, link, "203.0.113.9", **{"User-Agent": BROWSER})
+    await recorder.flush()
+
+    response = await client.get(f"/api/v1/analytics/links/{link['id']}/clicks.csv", headers=user["headers"])
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text, newline="")))
+    assert len(rows) == 3 and {len(row) for row in rows} == {len(rows[0])}
+    planted = dict(zip(rows[0], rows[1], strict=True))
+    assert (planted["source"], planted["utm_medium"], planted["utm_campaign"]) == ("'" + FORMULA, "x", "'@SUM(1)")
+    assert dict(zip(rows[0], rows[2], strict=True))["source"] == "news"
+    # Every cell quoted, every row ended by CRLF: no line of the file starts with a formula.
+    lines = response.text.split("\r\n")
+    assert lines[-1] == "" and all(line.startswith('"') for line in lines[:-1])
+    assert "\r=" not in response.text
 
 
 async def test_clicks_csv_of_another_users_link_is_404(client):

@@ -185,6 +185,29 @@ def test_enrich_with_no_recorded_reason_judges_the_agent():
     assert enrich(click(user_agent=None), salt="s")["bot_reason"] == "empty_ua"
 
 
+def test_enrich_strips_control_characters_from_the_visitors_text():
+    row = enrich(
+        click(source="\r=cmd|' /C calc'!A0", utm_medium="\tx", utm_campaign="spring\r\nsale\x1b[31m\u202e", user_agent=CHROME + "\r\nX-Forged: 1"),
+        salt="s",
+    )
+
+    assert (row["source"], row["utm_medium"], row["utm_campaign"]) == ("=cmd|' /C calc'!A0", "x", "spring  sale[31m")
+    assert row["user_agent"] == CHROME + "  X-Forged: 1"
+    assert (row["browser"], row["os"]) == ("Chrome", "Windows")
+    text = "".join(value for value in row.values() if isinstance(value, str))
+    assert not any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F or char == "\u202e" for char in text)
+
+
+def test_enrich_with_nothing_but_control_characters_stores_none():
+    row = enrich(click(source="\r\n", utm_medium="\t", utm_campaign="\x7f"), salt="s")
+    assert (row["source"], row["utm_medium"], row["utm_campaign"]) == (None, None, None)
+
+
+def test_enrich_keeps_the_visitor_id_of_the_raw_agent():
+    raw = CHROME + "\t"
+    assert enrich(click(user_agent=raw), salt="s")["visitor_id"] == visitor_id("s", "198.51.100.77", raw)
+
+
 def test_warm_up_leaves_the_agent_parsers_ready():
     bots._classify.cache_clear()
     devices._describe.cache_clear()

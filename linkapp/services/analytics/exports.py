@@ -1,17 +1,17 @@
 """CSV exports: a link's raw clicks (streamed in chunks) and the all-links summary.
 
 Nothing here holds a raw client address while anonymization is on: what is exported is what
-was stored, and the writer stores only the anonymized network."""
+was stored, and the writer stores only the anonymized network. Every CSV goes through
+`core.csv_safe.to_csv`, which keeps visitors' text from running as a spreadsheet formula."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 
 from sqlalchemy import select
 
 from linkapp import db as database
+from linkapp.core.csv_safe import to_csv
 from linkapp.models.event import LinkEvent
 from linkapp.services.analytics import figures as analytics
 from linkapp.services.links import service as link_service
@@ -24,23 +24,6 @@ CLICK_COLUMNS = (
 SUMMARY_COLUMNS = ("id", "title", "shortened_url", "clicks")
 
 
-def _csv(rows: Iterable[Iterable]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat().replace("+00:00", "Z")
-    text = str(value)
-    # A cell starting with = + - @ would be a formula in a spreadsheet: neutralize it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 async def link_clicks_csv(*, owner_id: int, public_id: str, days: analytics.DayRange) -> AsyncIterator[str]:
     """The link's clicks in the range, oldest first, bots included (with their reason).
 
@@ -49,7 +32,7 @@ async def link_clicks_csv(*, owner_id: int, public_id: str, days: analytics.DayR
         link = await link_service.get_link(db=db, owner_id=owner_id, public_id=public_id)
 
     async def rows() -> AsyncIterator[str]:
-        yield _csv([CLICK_COLUMNS])
+        yield to_csv([CLICK_COLUMNS])
         last_id = 0
         while True:
             async with database.session() as db:  # a short session per chunk: no transaction held open
@@ -62,16 +45,17 @@ async def link_clicks_csv(*, owner_id: int, public_id: str, days: analytics.DayR
                 events = (await db.execute(query)).scalars().all()
             if not events:
                 return
-            yield _csv([[_cell(getattr(event, column)) for column in CLICK_COLUMNS] for event in events])
+            yield to_csv([getattr(event, column) for column in CLICK_COLUMNS] for event in events)
             last_id = events[-1].id
 
     return rows()
 
 
 async def summary_csv(*, owner_id: int, days: analytics.DayRange) -> str:
+    """Every link of the owner's with its clicks in the range, as the summary counts them."""
     async with database.session() as db:
         figures = await analytics.summary(db=db, owner_id=owner_id, days=days)
         links = {link.id: link for link in await link_service.to_public(db, (await link_service.list_links(db=db, owner_id=owner_id, limit=10_000))[0])}
     rows = [SUMMARY_COLUMNS]
-    rows += [[_cell(row["id"]), _cell(row["title"]), _cell(links[row["id"]].shortened_url if row["id"] in links else ""), row["total_clicks"]] for row in figures["links"]]
-    return _csv(rows)
+    rows += [[row["id"], row["title"], links[row["id"]].shortened_url if row["id"] in links else "", row["total_clicks"]] for row in figures["links"]]
+    return to_csv(rows)

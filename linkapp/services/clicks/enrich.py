@@ -21,6 +21,27 @@ _HOST_RE = re.compile(r"[\w.-]+|[0-9a-f:.]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Longer referrers (unique query strings) are parsed every time: the cache must stay small.
 MAX_CACHED_REFERRER = 256
+# Control characters of visitors' text (C0, DEL, C1, lone surrogates, the Unicode line and
+# paragraph separators, bidi overrides and isolates): stored, they would break a CSV row, forge
+# a line in a log or reorder what a page shows. The line-breaking ones become a space.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_BREAKS = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")
+
+
+def clean_text(text: str | None) -> str | None:
+    """Visitor-supplied text as it is stored: without control characters.
+
+    Args:
+        text: A UTM value or user agent as the request carried it.
+
+    Returns:
+        `text` with tabs and line breaks turned into spaces, other control characters
+        removed and the ends stripped; None when nothing is left.
+    """
+    if not text:
+        return None
+    cleaned = _CONTROL.sub(lambda match: " " if match.group() in _BREAKS else "", text).strip()
+    return cleaned or None
 
 
 def anonymize_ip(address: str | None) -> str | None:
@@ -98,8 +119,8 @@ _cached_referrer_host = lru_cache(maxsize=8192)(_referrer_host)
 def warm_up() -> None:
     """Compile the agent parsers and open the GeoIP database now (about 0.7 s, once).
 
-    Otherwise the first click pays for it: on the redirect for crawlerdetect, in the writer for
-    ua-parser. Meant for start-up, in a thread.
+    Otherwise the first click pays for it: on the redirect for the bot patterns, in the writer
+    for ua-parser. Meant for start-up, in a thread.
     """
     probe = "Mozilla/5.0 (warm-up)"
     bots.bot_reason("GET", probe)
@@ -117,24 +138,27 @@ def enrich(click: Click, *, salt: str) -> dict:
     Returns:
         A dict with exactly the link_events columns the writer inserts: click_id, link_id,
         clicked_at, source, utm_medium, utm_campaign, ip_address, user_agent, visitor_id,
-        referrer_host, device, browser, os, country, city, is_bot, bot_reason.
+        referrer_host, device, browser, os, country, city, is_bot, bot_reason. The visitor's
+        text (UTM values, user agent) is stored through `clean_text`.
     """
-    agent = devices.describe_agent(click.user_agent)
+    user_agent = clean_text(click.user_agent)
+    agent = devices.describe_agent(user_agent)
     place = geo.locate(click.ip_address)
+    # The raw agent, as before: the day's visitor ids stay the same across an upgrade.
     visitor = visitor_id(salt, click.ip_address, click.user_agent)
     reason = click.bot_reason
     if reason is None or reason == bots.BOT:
         # Judged again: a click spooled by an older version may carry none or the coarse "bot".
-        reason = bots.bot_reason(click.method, click.user_agent) or reason
+        reason = bots.bot_reason(click.method, user_agent) or reason
     return {
         "click_id": click.click_id,
         "link_id": click.link_id,
         "clicked_at": click.clicked_at,
-        "source": click.source,
-        "utm_medium": click.utm_medium,
-        "utm_campaign": click.utm_campaign,
+        "source": clean_text(click.source),
+        "utm_medium": clean_text(click.utm_medium),
+        "utm_campaign": clean_text(click.utm_campaign),
         "ip_address": anonymize_ip(click.ip_address),
-        "user_agent": click.user_agent,
+        "user_agent": user_agent,
         "visitor_id": visitor,
         "referrer_host": referrer_host(click.referrer),
         "device": agent.device,
