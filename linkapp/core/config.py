@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
     ACCESS_TOKEN_EXPIRE_MINUTES: int = 15
     REFRESH_TOKEN_EXPIRE_DAYS: int = 30
     HOST_URL: str = "http://localhost:8000"
+    # Other names and addresses that reach this service (comma-separated, no scheme or port);
+    # links may not point at them, nor at HOST_URL's host, on any port.
+    SELF_HOSTS: Annotated[list[str], NoDecode] = []
+    # Refuse links to private networks (10/8, 172.16/12, 192.168/16, fc00::/7); off for intranets.
+    BLOCK_PRIVATE_TARGETS: bool = False
     PORT: int = 8000
     HASHID_SALT: str = ""
     HASHID_MIN_LENGTH: int = 6
@@ -102,7 +108,7 @@ class Settings(BaseSettings):
     INSIGHT_KEY_PREFIX: str = "linkapp:insights"
     FORWARD_QUERY_PARAMS: bool = False
 
-    @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")
+    @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", "SELF_HOSTS", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -117,6 +123,18 @@ class Settings(BaseSettings):
         if value not in REDIRECT_STATUSES:
             raise ValueError(f"REDIRECT_STATUS_CODE must be one of {REDIRECT_STATUSES}, not {value}")
         return value
+
+    @field_validator("SELF_HOSTS")
+    @classmethod
+    def _check_self_hosts(cls, value: list[str]) -> list[str]:
+        hosts = []
+        for entry in value:
+            host = entry.strip().lower()
+            bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+            if not bare or any(ch in bare for ch in "/@?#[] ") or (":" in bare and not _is_ipv6(bare)):
+                raise ValueError(f"SELF_HOSTS lists host names or addresses such as go.example.com or 203.0.113.5, without scheme or port, not {entry!r}")
+            hosts.append(bare)
+        return hosts
 
     @field_validator("HOST_URL")
     @classmethod
@@ -182,6 +200,12 @@ class Settings(BaseSettings):
         return host if parts.port in (None, default) else f"{host}:{parts.port}"
 
     @property
+    def self_hosts(self) -> tuple[str, ...]:
+        """HOST_URL's host and SELF_HOSTS: the hosts a link may not point at."""
+        own = (urlsplit(self.HOST_URL).hostname or "").lower()
+        return (own, *(host for host in self.SELF_HOSTS if host != own))
+
+    @property
     def cors_origins(self) -> list[str]:
         """CORS_ORIGINS, or only the app's own origin (plus Reflex's dev-server port in development)."""
         if self.CORS_ORIGINS:
@@ -191,6 +215,14 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.HOST_URL.startswith("https://")
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _load_dev_secrets(names: list[str]) -> dict[str, str]:

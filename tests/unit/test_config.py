@@ -78,3 +78,28 @@ def test_list_settings_read_from_the_environment_comma_separated_or_json(monkeyp
     settings = Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG)
     assert settings.TRUSTED_PROXIES == ["127.0.0.1", "10.0.0.0/8"]
     assert settings.CORS_ORIGINS == ["https://a.example"]
+
+
+def test_self_hosts_read_comma_separated_and_always_include_host_url(monkeypatch):
+    monkeypatch.setenv("SELF_HOSTS", "go.example.com, 203.0.113.5 ,[2001:DB8::5]")
+    settings = Settings(HOST_URL="https://Short.Example:8443", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.SELF_HOSTS == ["go.example.com", "203.0.113.5", "2001:db8::5"]
+    assert settings.self_hosts == ("short.example", "go.example.com", "203.0.113.5", "2001:db8::5")
+
+
+def test_self_hosts_default_to_host_url_host():
+    settings = Settings(HOST_URL="http://localhost:8000", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.SELF_HOSTS == []
+    assert settings.self_hosts == ("localhost",)
+
+
+@pytest.mark.parametrize("entry", ["https://go.example.com", "go.example.com:8443", "go.example.com/path", "user@go.example.com", "[2001:db8::5]:80"])
+def test_self_hosts_with_scheme_port_or_path_are_refused(entry):
+    with pytest.raises(ValidationError, match="SELF_HOSTS"):
+        Settings(SELF_HOSTS=entry, JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+
+
+def test_block_private_targets_is_off_by_default_and_read_from_the_environment(monkeypatch):
+    assert Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG).BLOCK_PRIVATE_TARGETS is False
+    monkeypatch.setenv("BLOCK_PRIVATE_TARGETS", "true")
+    assert Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG).BLOCK_PRIVATE_TARGETS is True

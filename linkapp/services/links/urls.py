@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, quote_from_bytes, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_from_bytes, urlsplit, urlunsplit
 
 from linkapp.core.config import settings
 from linkapp.core.errors import ValidationFailed
 from linkapp.models.link import MAX_URL_LENGTH
+from linkapp.services.links.hosts import is_local, is_own, is_private, read_host
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Everything printable in ASCII stays as it is; only other characters are percent-escaped.
@@ -18,7 +19,10 @@ def normalize_url(url: str) -> str:
 
     Raises:
         ValidationFailed: for other schemes (`javascript:`, `data:`, `file:`...), no host,
-            overlong or malformed URLs, and links to this service's own short URLs.
+            overlong or malformed URLs, links to local addresses in any spelling
+            (`localhost`, `127.1`, `2130706433`, `[::1]`, `169.254.169.254`...), to this
+            service's own hosts (`HOST_URL`'s and `SELF_HOSTS`), and with
+            `BLOCK_PRIVATE_TARGETS` to private networks.
     """
 
     def fail(msg: str) -> ValidationFailed:
@@ -47,9 +51,10 @@ def normalize_url(url: str) -> str:
         raise fail("The URL needs a host, such as https://example.com/.")
     if "[" in parts.netloc:
         host = f"[{host}]"
+    refusal = _target_refusal(host)
+    if refusal:
+        raise fail(refusal)
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    if _same_site(netloc, settings.host_netloc):
-        raise fail("Links to this service's own short URLs are not allowed.")
     userinfo = parts.netloc.rpartition("@")[0]
     if userinfo:
         netloc = f"{userinfo}@{netloc}"
@@ -59,25 +64,24 @@ def normalize_url(url: str) -> str:
     return normalized
 
 
-def _comparable(netloc: str) -> str:
-    """The host[:port] a browser would actually connect to.
+def _target_refusal(host: str) -> str | None:
+    """Why a link may not lead to `host`: back to the visitor's machine or to this service.
 
-    Browsers percent-decode hosts, map full-width and other look-alike characters (IDNA) and
-    ignore a trailing dot, so `http://testserver./`, `http://test%73erver/` and
-    `http://ｔｅｓｔｓｅｒｖｅｒ/` all lead back to `http://testserver/`."""
-    host, sep, port = netloc.rpartition(":")
-    if not sep or "]" in port:  # no port, or the colon was inside an IPv6 literal
-        host, port = netloc, ""
-    host = unquote(host).lower().rstrip(".")
+    A link to the shortener itself turns one visit into many (a self-loop spends a `max_clicks`
+    allowance at once); a link to a local address reaches whatever listens on the machine that
+    follows it, a visitor's browser or a fetcher on our own server. Any port counts: the app's
+    own port behind its proxy is this service too."""
     try:
-        host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        pass
-    return f"{host}:{port}" if port else host
-
-
-def _same_site(netloc: str, own_netloc: str) -> bool:
-    return _comparable(netloc) == _comparable(own_netloc)
+        target = read_host(host)
+    except ValueError:
+        return "The URL is malformed."
+    if is_local(target):
+        return "Links to local addresses (localhost, 127.0.0.1, [::1], 0.0.0.0, 169.254.x.x, fe80::) are not allowed."
+    if is_own(target, own_hosts=settings.self_hosts):
+        return "Links back to this service are not allowed."
+    if settings.BLOCK_PRIVATE_TARGETS and is_private(target):
+        return "Links to private network addresses (10.x, 172.16-31.x, 192.168.x, fc00::/7) are not allowed here."
+    return None
 
 
 def to_uri(url: str) -> str:
