@@ -10,6 +10,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from linkapp.core.times import UTCDateTime, utcnow
+from linkapp.models.text import SafeText
 
 MAX_KEY_NAME = 64
 
@@ -29,7 +30,7 @@ class ApiKey(SQLModel, table=True):
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = PydanticField(description=f"What the key is for, e.g. the script's name (1-{MAX_KEY_NAME} characters)")
+    name: SafeText = PydanticField(description=f"What the key is for, e.g. the script's name (1-{MAX_KEY_NAME} characters)")
 
 
 class ApiKeyPublic(BaseModel):

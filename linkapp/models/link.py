@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from linkapp.core.times import UTCDateTime, utcnow
+from linkapp.models.text import SafeText
 
 MAX_URL_LENGTH = 2048
 MAX_TITLE_LENGTH = 200
@@ -45,10 +46,10 @@ class LinkTag(SQLModel, table=True):
 class LinkBase(BaseModel):
     """The fields a client sets on a link, with the limits both creating and editing check."""
 
-    url: str = PydanticField(max_length=MAX_URL_LENGTH)
-    title: str | None = PydanticField(default=None, max_length=MAX_TITLE_LENGTH)
-    slug: str | None = None
-    tags: list[str] | None = None
+    url: SafeText = PydanticField(max_length=MAX_URL_LENGTH)
+    title: SafeText | None = PydanticField(default=None, max_length=MAX_TITLE_LENGTH)
+    slug: SafeText | None = None
+    tags: list[SafeText] | None = None
     expires_at: datetime | None = None
     max_clicks: int | None = PydanticField(default=None, ge=1)
     redirect_status: int | None = None
@@ -63,7 +64,7 @@ class LinkUpdate(LinkBase):
     """Only the fields sent are changed; `null` clears an optional field."""
 
     # Every field is optional here: a new link needs a URL, an edit need not resend it.
-    url: str | None = PydanticField(default=None, max_length=MAX_URL_LENGTH)
+    url: SafeText | None = PydanticField(default=None, max_length=MAX_URL_LENGTH)
     disabled: bool | None = None
 
 

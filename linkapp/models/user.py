@@ -9,6 +9,7 @@ from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
 from linkapp.core.times import UTCDateTime, utcnow
+from linkapp.models.text import SafeText
 
 
 class User(SQLModel, table=True):
@@ -24,8 +25,8 @@ class User(SQLModel, table=True):
 
 
 class Credentials(BaseModel):
-    username: str
-    password: str
+    username: SafeText
+    password: SafeText
 
 
 class UserPublic(BaseModel):

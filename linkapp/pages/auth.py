@@ -31,14 +31,16 @@ def _error_text(message, error_id: str) -> rx.Component:
 
 def _by_strength(values: list[str], default: str) -> rx.Var:
     """The value for the password's strength score (0-4)."""
-    return rx.match(AuthState.strength, *enumerate(values), default)
+    return rx.match(AuthState.password_rating.score, *enumerate(values), default)
 
 
 def strength_meter() -> rx.Component:
+    """The password's strength as the visitor types and, while too weak to be accepted, why."""
+    rating = AuthState.password_rating
     return rx.cond(
         AuthState.form_password != "",
         rx.vstack(
-            rx.progress(value=(AuthState.strength + 1) * 20, max=100, color_scheme=_by_strength(STRENGTH_COLORS, "gray"), id="strength-meter"),
+            rx.progress(value=(rating.score + 1) * 20, max=100, color_scheme=_by_strength(STRENGTH_COLORS, "gray"), id="strength-meter"),
             rx.text(
                 "Strength: ",
                 _by_strength(STRENGTH_LABELS, ""),
@@ -46,6 +48,7 @@ def strength_meter() -> rx.Component:
                 color_scheme="gray",
                 id="strength-label",
             ),
+            rx.cond(rating.feedback != "", rx.text(rating.feedback, size="1", color_scheme="orange", id="strength-feedback", aria_live="polite")),
             spacing="1",
             width="100%",
         ),
@@ -152,7 +155,7 @@ def register_page() -> rx.Component:
             _hint("3–20 letters, digits or _."),
             _field("Password", "password", _password_input("new-password", on_blur=AuthState.check_password), _password_errors()),
             strength_meter(),
-            _hint("At least 8 characters with a lower-case and an upper-case letter, a digit and a symbol."),
+            _hint("At least 8 characters with a lower-case and an upper-case letter, a digit and a symbol, and hard to guess: the meter says Good or Strong."),
             submit_label="Create account",
             on_submit=AuthState.register,
         ),

@@ -22,15 +22,6 @@ from linkapp.services.accounts.sign_in import SignedIn, sign_in, sign_up
 RENEW_MARGIN_SECONDS = 60
 
 
-def password_strength(password: str, username: str = "") -> int:
-    """zxcvbn's 0-4 score, for the meter under the password field."""
-    if not password:
-        return 0
-    from zxcvbn import zxcvbn
-
-    return int(zxcvbn(password[:128], user_inputs=[username] if username else [])["score"])
-
-
 _AS_BROWSERS_READ = str.maketrans({"\t": None, "\n": None, "\r": None, "\\": "/"})
 
 
@@ -72,8 +63,9 @@ class AuthState(rx.State):
         return bool(self.username)
 
     @rx.var
-    def strength(self) -> int:
-        return password_strength(self.form_password, self.form_username)
+    def password_rating(self) -> users.PasswordStrength:
+        """The password's strength as it is typed, and why it is too weak: the rule's own words."""
+        return users.password_strength(self.form_password, username=self.form_username)
 
     def _adopt(self, session: Session) -> None:
         self.session_token = session.refresh_token
@@ -156,7 +148,7 @@ class AuthState(rx.State):
     @rx.event
     def check_password(self, _value: str = ""):
         self._on_form_page()
-        self.password_errors = users.password_problems(self.form_password) if self.form_password else []
+        self.password_errors = users.password_problems(self.form_password, username=self.form_username) if self.form_password else []
 
     def _client_ip(self) -> str:
         # The API's rule: X-Forwarded-For counts only when the peer is one of TRUSTED_PROXIES.

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from linkapp.core.config import settings
 from tests.factories import create_link, register
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
@@ -75,10 +76,42 @@ async def test_create_link_to_this_service_is_422(client, url):
     await assert_refused(client, user, await post_link(client, user, url=url), 422, "url")
 
 
-async def test_create_link_to_other_port_of_own_host_is_allowed(client):
+async def test_create_link_to_other_port_of_own_host_is_422(client):
     user = await register(client)
-    link = await create_link(client, user, url="http://testserver:9000/elsewhere")
-    assert link["url"] == "http://testserver:9000/elsewhere"
+    body = await assert_refused(client, user, await post_link(client, user, url="http://testserver:9000/elsewhere"), 422, "url")
+    assert "this service" in body["errors"][0]["msg"]
+    assert await link_count(client, user) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://2130706433:8000/x", "http://0x7f000001:8000/x", "http://127.1:8000/x", "http://[::ffff:127.0.0.1]:8000/x", "http://[::1]:8000/x", "http://localhost:8000/x"],
+)
+async def test_create_link_to_loopback_in_any_spelling_is_422(client, url):
+    user = await register(client)
+    body = await assert_refused(client, user, await post_link(client, user, url=url, max_clicks=1), 422, "url")
+    assert body["status"] == 422
+    assert "local addresses" in body["detail"]
+    assert body["errors"] == [{"loc": ["body", "url"], "msg": body["detail"]}]
+    assert await link_count(client, user) == 0
+
+
+async def test_update_link_to_loopback_is_422_and_keeps_old_url(client):
+    user = await register(client)
+    link = await create_link(client, user, url="https://example.com/keep")
+    response = await client.patch(f"/api/v1/links/{link['id']}", json={"url": "http://0177.0.0.1:8000/x"}, headers=user["headers"])
+    await assert_refused(client, user, response, 422, "url")
+    redirect = await client.get(f"/{link['id']}", headers={"User-Agent": BROWSER})
+    assert redirect.headers["location"] == "https://example.com/keep"
+
+
+async def test_create_link_to_private_address_is_201_unless_blocked(client, monkeypatch):
+    user = await register(client)
+    assert (await create_link(client, user, url="http://192.168.1.10/router"))["url"] == "http://192.168.1.10/router"
+    monkeypatch.setattr(settings, "BLOCK_PRIVATE_TARGETS", True)
+    body = await assert_refused(client, user, await post_link(client, user, url="http://192.168.1.10/router"), 422, "url")
+    assert "private network" in body["detail"]
+    assert await link_count(client, user) == 1
 
 
 async def test_create_link_with_url_over_2048_chars_is_422(client):
@@ -114,7 +147,7 @@ async def test_create_link_with_control_characters_in_title_is_422(client, title
 
 async def test_create_link_collapses_whitespace_in_title(client):
     user = await register(client)
-    link = await create_link(client, user, title="  Line one\n\tline two  ")
+    link = await create_link(client, user, title="  Line one \t\tline  two  ")
     assert link["title"] == "Line one line two"
 
 

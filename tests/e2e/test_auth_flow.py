@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_link, api_user, sign_in
+from tests.e2e.conftest import SCREENSHOTS, api_link, api_user, sign_in
 from tests.factories import PASSWORD
 
 
@@ -26,6 +26,17 @@ def test_register_shows_rule_messages_then_lands_on_dashboard(page):
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("#empty-state")).to_be_visible()
     expect(page.locator("#user-menu")).to_contain_text("e2e_newcomer")
+
+
+def test_register_says_why_a_password_is_too_easy_as_it_is_typed(page):
+    page.goto("/register")
+    page.fill("#username", "e2e_summer")
+    page.fill("#password", "Summer2024!")
+    expect(page.locator("#strength-feedback")).to_contain_text("commonly used password")
+    page.screenshot(path=str(SCREENSHOTS / "register-weak-password.png"))
+    page.click("#submit")
+    expect(page.locator(".password-error").first).to_contain_text("too easy to guess")
+    expect(page).to_have_url(re.compile(r"/register"))
 
 
 def test_register_taken_username_says_so(page, base_url):

@@ -100,3 +100,13 @@ async def test_revoking_someone_elses_key_is_refused(member_tab):
 async def test_signed_out_tab_does_not_open_the_dialog(tab):
     await tab.fire(ApiKeysState.show)
     assert not tab[ApiKeysState].open
+
+
+@pytest.mark.parametrize("name", ["nightly\x00report", "esc\x1bape"])
+async def test_key_name_with_control_characters_is_refused_at_the_name(member, member_tab, name):
+    await member_tab.fire(ApiKeysState.show)
+    await member_tab.fire(ApiKeysState.create, {"name": name})
+
+    dialog = member_tab[ApiKeysState]
+    assert "control characters" in dialog.name_error
+    assert (dialog.new_key, dialog.keys) == ("", [])

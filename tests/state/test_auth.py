@@ -11,6 +11,7 @@ from linkapp import db as database
 from linkapp.core.config import settings
 from linkapp.services.accounts import users
 from linkapp.state.auth import AuthState
+from tests.factories import PASSWORD
 from tests.state.conftest import Tab, make_member, tab_with_session
 
 WRONG_PASSWORD = "Not-The-Password-1"
@@ -179,3 +180,48 @@ async def test_login_page_sends_a_signed_in_visitor_to_next(member):
     assert (await tab.fire(AuthState.redirect_if_signed_in)).redirects == ["/links/abc"]
     tab.visit("/login?next=//evil.example")
     assert (await tab.fire(AuthState.redirect_if_signed_in)).redirects == ["/"]
+
+
+async def test_register_form_says_why_a_password_is_too_weak_as_it_is_typed(tab):
+    tab.visit("/register")
+    auth = tab[AuthState]
+    await tab.fire(AuthState.set_form_username, "zorblax_quimby")
+
+    await tab.fire(AuthState.set_form_password, "Zorblax_quimby1!")
+
+    # While typing: the meter stays low and says why, in the words the form will refuse it with.
+    assert auth.password_rating.score < users.PASSWORD_MIN_SCORE
+    assert "built on your username" in auth.password_rating.feedback
+    await tab.fire(AuthState.check_password, "Zorblax_quimby1!")
+    assert auth.password_errors == [f"This password is too easy to guess. {auth.password_rating.feedback}"]
+
+    await tab.fire(AuthState.set_form_password, "Zorblax-Kettle-Fjord9")
+    assert auth.password_rating.score >= users.PASSWORD_MIN_SCORE and auth.password_rating.feedback == ""
+    await tab.fire(AuthState.check_password, "Zorblax-Kettle-Fjord9")
+    assert auth.password_errors == []
+
+
+async def test_register_form_rates_a_password_longer_than_zxcvbn_takes(tab):
+    # zxcvbn refuses more than 72 characters: the meter judged the whole password and failed.
+    tab.visit("/register")
+    await tab.fire(AuthState.set_form_password, PASSWORD + "x" * 86)
+    assert tab[AuthState].password_rating.score >= users.PASSWORD_MIN_SCORE
+
+
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [
+        ("Summer2024!", "This password is too easy to guess. This is similar to a commonly used password."),
+        ("Corr3ct\x00Horse!", "must not contain control characters"),
+    ],
+)
+async def test_register_with_a_refused_password_shows_why_and_stores_nothing(tab, password, says):
+    tab.visit("/register")
+
+    sent = await tab.fire(AuthState.register, {"username": "state_weakling", "password": password})
+
+    auth = tab[AuthState]
+    assert sent.redirects == [] and not auth.signed_in
+    assert len(auth.password_errors) == 1 and says in auth.password_errors[0], auth.password_errors
+    async with database.session() as db:
+        assert await users.get_user_by_username(db=db, username="state_weakling") is None

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from linkapp.api.deps import CurrentUser, Db
+from linkapp.models.text import SafeText
 from linkapp.services.analytics import facts as insight_facts
 from linkapp.services.analytics import insights
 
@@ -17,11 +18,11 @@ PROBLEM = {"content": {"application/problem+json": {}}}
 
 
 class InsightRequest(BaseModel):
-    prompt: str = Field(min_length=1, max_length=2000)
-    link_id: str | None = None
+    prompt: SafeText = Field(min_length=1, max_length=2000)
+    link_id: SafeText | None = None
     start: date | None = None
     end: date | None = None
-    tz: str | None = Field(default=None, max_length=64)
+    tz: SafeText | None = Field(default=None, max_length=64)
 
 
 class InsightPublic(BaseModel):

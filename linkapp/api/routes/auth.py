@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from linkapp.api.deps import ClientIp, CurrentUser, Db
 from linkapp.core.config import settings
+from linkapp.models.text import SafeText
 from linkapp.models.user import Credentials, TokenPublic, UserPublic
 from linkapp.services.accounts import sessions, users
 from linkapp.services.accounts.sign_in import SignedIn, sign_in, sign_up
@@ -17,7 +18,7 @@ COOKIE_PATH = "/api/v1/auth"
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str | None = None
+    refresh_token: SafeText | None = None
 
 
 def _set_refresh_cookie(response: Response, token: str) -> None:

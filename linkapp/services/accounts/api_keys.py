@@ -18,6 +18,7 @@ from linkapp.core.errors import NotAuthenticated, NotFound, ValidationFailed
 from linkapp.core.security import hash_token
 from linkapp.core.times import utcnow
 from linkapp.models.api_key import MAX_KEY_NAME, ApiKey, ApiKeyCreated, ApiKeyPublic
+from linkapp.models.text import text_problem
 from linkapp.models.user import User
 
 PREFIX = "lk_"
@@ -35,6 +36,9 @@ def to_public(key: ApiKey) -> ApiKeyPublic:
 
 async def create_key(*, db: AsyncSession, user_id: int, name: str) -> ApiKeyCreated:
     """A new key for the user; the returned `key` is the only time it is ever shown."""
+    problem = text_problem(name, name="The key's name")
+    if problem:  # the UI calls here without the API's request model
+        raise ValidationFailed(problem, field="name")
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_KEY_NAME:
         raise ValidationFailed(f"Give the key a name of 1 to {MAX_KEY_NAME} characters, e.g. the script that will use it.", field="name")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from dataclasses import dataclass
 from functools import lru_cache
 
 import anyio
@@ -13,11 +15,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.core import ids
 from linkapp.core.errors import Conflict, NotAuthenticated, ValidationFailed
 from linkapp.core.security import dummy_password_hash, hash_password, verify_password
+from linkapp.models.text import text_problem
 from linkapp.models.user import User
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_]{3,20}")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
+# zxcvbn's score (0-4) a new password must reach: 3 is "safely unguessable", about 10^8 guesses and more.
+PASSWORD_MIN_SCORE = 3
+# zxcvbn's cost grows fast with length (about 10 ms at 32 characters, up to 150 ms at 72), and it
+# runs on every keystroke of the register form: it judges the first 32, enough to tell a weak start.
+STRENGTH_CHARS = 32
+# zxcvbn keeps the user inputs of a call in a module-level dict: two calls at once (registrations
+# run it on worker threads) would judge one person's password against the other's name.
+_zxcvbn_lock = threading.Lock()
 BAD_CREDENTIALS = "Incorrect username or password."
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordStrength:
+    """How hard a password is to guess: zxcvbn's score and, when too low, why in a person's words."""
+
+    score: int  # 0 (very weak) to 4 (strong)
+    feedback: str = ""  # empty when the score is high enough
 
 
 @lru_cache(maxsize=1)
@@ -34,16 +53,54 @@ def username_problems(username: str) -> list[str]:
     return []
 
 
-def password_problems(password: str) -> list[str]:
-    """Every rule the password breaks, in words a person can act on."""
+def password_strength(password: str, *, username: str = "") -> PasswordStrength:
+    """zxcvbn's judgement of `password` with the username as a word to guess from.
+
+    Args:
+        password: The password as typed; only its first STRENGTH_CHARS characters are judged.
+        username: The account's name: a password built on it is easy to guess.
+
+    Returns:
+        The 0-4 score, and for a score under PASSWORD_MIN_SCORE zxcvbn's warning (or that the
+        password is built on the username) and its first suggestion.
+    """
+    if not password:
+        return PasswordStrength(score=0)
+    from zxcvbn import zxcvbn
+
+    with _zxcvbn_lock:
+        result = zxcvbn(password[:STRENGTH_CHARS], user_inputs=[username] if username else [])
+    score = int(result["score"])
+    if score >= PASSWORD_MIN_SCORE:
+        return PasswordStrength(score=score)
+    warning = result["feedback"]["warning"]
+    if not warning and any(match.get("dictionary_name") == "user_inputs" for match in result["sequence"]):
+        warning = "It is built on your username."
+    suggestions = result["feedback"]["suggestions"]
+    return PasswordStrength(score=score, feedback=" ".join(part for part in (warning, suggestions[0] if suggestions else "") if part))
+
+
+def password_problems(password: str, *, username: str = "") -> list[str]:
+    """Every rule a new password breaks, in words a person can act on.
+
+    Signing in never asks this: an account keeps working with the password it was made with.
+
+    Args:
+        password: The new password.
+        username: The account's name; a password built on it is refused.
+
+    Returns:
+        One sentence per broken rule; empty when the password is good.
+    """
     password = password or ""
     if len(password) < PASSWORD_MIN:
         return [f"Password must be at least {PASSWORD_MIN} characters."]
     if len(password) > PASSWORD_MAX:
         return [f"Password must be at most {PASSWORD_MAX} characters."]
-    if not _is_utf8(password):
-        # JSON can smuggle in lone surrogates ("\ud800"); they cannot be hashed or stored.
-        return ["Password contains characters that are not valid text."]
+    # Lone surrogates from JSON cannot be hashed; control characters have no place in a password.
+    unsafe = text_problem(password, name="Password")
+    if unsafe:
+        return [unsafe]
     problems = []
     if not re.search(r"[a-z]", password):
         problems.append("Password needs a lower-case letter.")
@@ -55,20 +112,17 @@ def password_problems(password: str) -> list[str]:
         problems.append("Password needs a symbol.")
     if password.lower() in common_passwords():
         problems.append("This password is too common; choose another.")
+    elif not problems:  # the kinds of character first: a password missing one is not judged further
+        strength = password_strength(password, username=username)
+        if strength.score < PASSWORD_MIN_SCORE:
+            problems.append(f"This password is too easy to guess. {strength.feedback}".strip())
     return problems
 
 
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def check_credentials(username: str, password: str) -> None:
+    """Raise ValidationFailed listing every rule a new account's name and password break."""
     errors = [{"loc": ["body", "username"], "msg": msg} for msg in username_problems(username)]
-    errors += [{"loc": ["body", "password"], "msg": msg} for msg in password_problems(password)]
+    errors += [{"loc": ["body", "password"], "msg": msg} for msg in password_problems(password, username=username)]
     if errors:
         raise ValidationFailed(errors[0]["msg"], errors=errors)
 
@@ -88,7 +142,8 @@ async def get_user_by_public_id(*, db: AsyncSession, public_id: str) -> User | N
 
 async def register_user(*, db: AsyncSession, username: str, password: str) -> User:
     """Create an account; 422 on bad input, 409 when the name is taken in any case."""
-    check_credentials(username, password)
+    # zxcvbn takes milliseconds: off the event loop, as hashing is.
+    await anyio.to_thread.run_sync(check_credentials, username, password)
     if await get_user_by_username(db=db, username=username) is not None:
         raise Conflict("That username is taken.")
     password_hash = await anyio.to_thread.run_sync(hash_password, password)
