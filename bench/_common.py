@@ -157,3 +157,28 @@ def machine() -> str:
     import platform
 
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}"
+
+
+async def make_link(username: str, url: str, *, max_clicks: int | None = None) -> str:
+    """A user and one link of theirs, written straight to the configured database; the link's code.
+
+    Args:
+        username: The owner's name (the benchmark's, so a run is easy to find).
+        url: The link's target.
+        max_clicks: A click limit, for benchmarks of the allowance path.
+    """
+    from sqlalchemy import text
+
+    from linkapp import db as database
+    from linkapp.core import ids
+
+    async with database.session() as db:
+        owner = (await db.execute(text(
+            "INSERT INTO users (username, username_key, password_hash, created_at) VALUES (:name, :name, 'x', CURRENT_TIMESTAMP) RETURNING id"
+        ), {"name": username})).scalar_one()
+        link = (await db.execute(text(
+            "INSERT INTO links (owner_id, url, title, max_clicks, created_at, updated_at) "
+            "VALUES (:owner, :url, 'bench', :max_clicks, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
+        ), {"owner": owner, "url": url, "max_clicks": max_clicks})).scalar_one()
+        await db.commit()
+    return ids.encode_link_id(link)

@@ -165,24 +165,6 @@ async def _receive() -> dict:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-async def make_limited_link() -> str:
-    from sqlalchemy import text
-
-    from linkapp import db as database
-    from linkapp.core import ids
-
-    async with database.session() as db:
-        owner = (await db.execute(text(
-            "INSERT INTO users (username, username_key, password_hash, created_at) VALUES ('agents', 'agents', 'x', CURRENT_TIMESTAMP) RETURNING id"
-        ))).scalar_one()
-        link = (await db.execute(text(
-            "INSERT INTO links (owner_id, url, title, max_clicks, created_at, updated_at) "
-            "VALUES (:owner, :url, 'bench', 1000000000, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
-        ), {"owner": owner, "url": TARGET_URL})).scalar_one()
-        await db.commit()
-    return ids.encode_link_id(link)
-
-
 async def redirect(args: argparse.Namespace) -> None:
     from linkapp import db as database
     from linkapp.api.app import api
@@ -190,7 +172,7 @@ async def redirect(args: argparse.Namespace) -> None:
 
     await database.configure(_common.async_url(_common.create_sqlite_database()))
     try:
-        code = await make_limited_link()
+        code = await _common.make_link("agents", TARGET_URL, max_clicks=1_000_000_000)
         app = ShortLinks(api)
         statuses: dict[int, int] = {}
 

@@ -143,23 +143,6 @@ async def drive(app, requests: list[dict], count: int, statuses: Statuses) -> fl
 # --- phases ----------------------------------------------------------------------------------------
 
 
-async def make_link() -> str:
-    from sqlalchemy import text
-
-    from linkapp import db as database
-    from linkapp.core import ids
-
-    async with database.session() as db:
-        owner = (await db.execute(text(
-            "INSERT INTO users (username, username_key, password_hash, created_at) VALUES ('redirect', 'redirect', 'x', now()) RETURNING id"
-        ))).scalar_one()
-        link = (await db.execute(text(
-            "INSERT INTO links (owner_id, url, title, created_at, updated_at) VALUES (:owner, :url, 'bench', now(), now()) RETURNING id"
-        ), {"owner": owner, "url": TARGET_URL})).scalar_one()
-        await db.commit()
-    return ids.encode_link_id(link)
-
-
 async def stored_clicks() -> int:
     from sqlalchemy import text
 
@@ -184,7 +167,7 @@ async def main() -> None:
     url = _common.create_pg_database(DATABASE)
     try:
         await database.configure(_common.async_url(url))
-        code = await make_link()
+        code = await _common.make_link("redirect", TARGET_URL)
         requests = scopes(code, args.clients)
         contenders = {
             "ShortLinks(api)": ShortLinks(api),
