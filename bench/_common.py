@@ -182,3 +182,26 @@ async def make_link(username: str, url: str, *, max_clicks: int | None = None) -
         ), {"owner": owner, "url": url, "max_clicks": max_clicks})).scalar_one()
         await db.commit()
     return ids.encode_link_id(link)
+
+
+def get_scope(code: str, headers: list[tuple[bytes, bytes]], client: tuple[str, int]) -> dict:
+    """The ASGI scope of a browser's GET of `/code`, as the server hands it to the app."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "https",
+        "path": f"/{code}",
+        "raw_path": f"/{code}".encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"bench.local"), *headers],
+        "client": client,
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+async def receive_nothing() -> dict:
+    """An ASGI receive for a request without a body."""
+    return {"type": "http.request", "body": b"", "more_body": False}

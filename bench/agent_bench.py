@@ -145,24 +145,8 @@ def classify(args: argparse.Namespace) -> None:
 
 
 def scope(code: str, agent: str, n: int) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "https",
-        "path": f"/{code}",
-        "raw_path": f"/{code}".encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"bench.local"), (b"user-agent", agent.encode("latin-1")), (b"accept", b"text/html")],
-        "client": (f"198.51.{n // 250 % 250}.{n % 250 + 1}", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-
-
-async def _receive() -> dict:
-    return {"type": "http.request", "body": b"", "more_body": False}
+    headers = [(b"user-agent", agent.encode("latin-1")), (b"accept", b"text/html")]
+    return _common.get_scope(code, headers, (f"198.51.{n // 250 % 250}.{n % 250 + 1}", 40000))
 
 
 async def redirect(args: argparse.Namespace) -> None:
@@ -194,7 +178,7 @@ async def redirect(args: argparse.Namespace) -> None:
                 request = scope(code, maker(), count)
                 count += 1
                 started, started_cpu = time.perf_counter(), time.thread_time()
-                await app(request, _receive, send)
+                await app(request, _common.receive_nothing, send)
                 spent, spent_cpu = time.perf_counter() - started, time.thread_time() - started_cpu
                 await asyncio.sleep(0)  # the loop's turn between requests, as a server's read gives it
                 if round_ >= 5:

@@ -90,32 +90,20 @@ def scopes(code: str, count: int = 512) -> list[dict]:
     question here is the cost of a counted click)."""
     agents = [agent for _, agent in analytics_data.HUMAN_AGENTS]
     return [
-        {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "https",
-            "path": f"/{code}",
-            "raw_path": f"/{code}".encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [
-                (b"host", b"bench.local"),
+        _common.get_scope(
+            code,
+            [
                 (b"user-agent", agents[n % len(agents)].encode()),
                 (b"accept", b"text/html,application/xhtml+xml"),
                 (b"accept-language", b"en-US,en;q=0.9"),
                 (b"referer", b"https://t.co/abc"),
             ],
-            "client": (f"198.51.{n // 250}.{n % 250 + 1}", 40000 + n),
-            "server": ("127.0.0.1", 8000),
-        }
+            (f"198.51.{n // 250}.{n % 250 + 1}", 40000 + n),
+        )
         for n in range(count)
     ]
 
 
-async def _receive() -> dict:
-    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 class Statuses:
@@ -132,7 +120,7 @@ async def drive(app, requests: list[dict], count: int, statuses: Statuses) -> fl
     """`count` requests one after the other; returns the seconds taken."""
     started = last = time.perf_counter()
     for index in range(count):
-        await app(requests[index % len(requests)], _receive, statuses.send)
+        await app(requests[index % len(requests)], _common.receive_nothing, statuses.send)
         await asyncio.sleep(0)  # the loop's turn between requests, as a server's read gives it
         now = time.perf_counter()
         statuses.slowest = max(statuses.slowest, now - last)
