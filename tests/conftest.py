@@ -20,6 +20,7 @@ os.environ.update(
     BCRYPT_ROUNDS="4",
     HOST_URL="http://testserver",
     RATE_LIMIT_LOGIN="1000/minute",
+    RATE_LIMIT_LOGIN_ACCOUNT="100000/hour",
     RATE_LIMIT_REGISTER="1000/minute",
     RATE_LIMIT_API="100000/minute",
     RATE_LIMIT_REDIRECT="100000/minute",

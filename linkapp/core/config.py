@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     TRUSTED_PROXIES: Annotated[list[str], NoDecode] = []
     RATE_LIMIT_LOGIN: str = "10/minute"
+    # Per username across every address: slows a guesser with many addresses. A sign-in that
+    # carries a refresh token issued to that account (a browser it was used in) is not counted.
+    RATE_LIMIT_LOGIN_ACCOUNT: str = "50/hour"
     RATE_LIMIT_REGISTER: str = "20/hour"
     RATE_LIMIT_API: str = "600/minute"
     RATE_LIMIT_REDIRECT: str = "600/minute"

@@ -61,3 +61,22 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str] | 
             return peer if ip is None else str(ip)
     # Every hop is one of our proxies: the earliest is the best we know.
     return str(parse_ip(hops[0])) if hops else peer
+
+
+def client_key(address: str) -> str:
+    """The client an address stands for, as the sign-in and registration limits count clients.
+
+    An IPv6 client is usually handed a whole /64 and may pick any address in it, so counting single
+    IPv6 addresses would give it 2**64 fresh starts: one /64 is one client.
+
+    Args:
+        address: The client's address, as `client_ip` works it out.
+
+    Returns:
+        An IPv4 address as it is; an IPv6 address as its /64 ("2001:db8:1:2::/64"); anything
+        that is not an address ("unknown") unchanged.
+    """
+    ip = parse_ip(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return address if ip is None else str(ip)

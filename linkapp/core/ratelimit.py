@@ -118,6 +118,18 @@ async def check(spec: str, *key: str) -> Verdict:
     return Verdict(allowed=allowed, limit=item.amount, remaining=max(0, stats.remaining), reset_after=reset_after)
 
 
+def tightest(*verdicts: Verdict) -> Verdict:
+    """Of the verdicts one request got from several limits, the one its client should go by.
+
+    Args:
+        verdicts: At least one verdict, all for the same request.
+
+    Returns:
+        The verdict with the fewest requests left, and of those the longest wait.
+    """
+    return min(verdicts, key=lambda verdict: (verdict.remaining, -verdict.reset_after))
+
+
 async def enforce(spec: str, *key: str) -> Verdict:
     """Like `check`, but a refused request raises RateLimited (429 with Retry-After)."""
     verdict = await check(spec, *key)

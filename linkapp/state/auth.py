@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from urllib.parse import quote
 
 import reflex as rx
@@ -207,7 +208,8 @@ class AuthState(rx.State):
             return
         self.submitting = True
         yield
-        ok = await self._sign_in(sign_in)
+        # A session cookie issued to this account spares its owner the per-account limit.
+        ok = await self._sign_in(partial(sign_in, refresh_token=self.session_token))
         self.submitting = False
         if ok:
             yield self._after_sign_in()

@@ -330,3 +330,67 @@ async def test_register_created_at_is_now_in_utc(client):
     created = datetime.fromisoformat((await client.get(ME, headers=user["headers"])).json()["created_at"])
     assert created.utcoffset() is not None and created.utcoffset().total_seconds() == 0
     assert before.replace(microsecond=0) <= created <= datetime.now(UTC)
+
+
+async def test_login_from_many_addresses_is_refused_past_the_account_limit(client, asgi_app, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN_ACCOUNT", "3/hour")
+    owner, guesser = await register(client), await register(client)
+    for n in range(3):
+        async with client_at(asgi_app, f"198.51.100.{40 + n}") as attacker:
+            response = await attacker.post(LOGIN, json={"username": owner["username"], "password": "Wrong-pass1"})
+            assert response.status_code == 401
+    async with client_at(asgi_app, "198.51.100.50") as fresh:
+        refused = await fresh.post(LOGIN, json={"username": owner["username"], "password": PASSWORD})
+        # Another user's refresh token, in the cookie or the body, does not spare the owner's name.
+        fresh.cookies.set("refresh_token", guesser["refresh_token"], path="/api/v1/auth")
+        with_cookie = await fresh.post(LOGIN, json={"username": owner["username"], "password": PASSWORD})
+    assert_problem(refused, 429)
+    assert int(refused.headers["Retry-After"]) >= 1 and refused.headers["RateLimit-Limit"] == "3"
+    assert refused.headers["RateLimit-Remaining"] == "0" and "set-cookie" not in refused.headers
+    assert_problem(with_cookie, 429)
+    async with client_at(asgi_app, "198.51.100.51") as fresh:
+        body = {"username": owner["username"], "password": PASSWORD, "refresh_token": guesser["refresh_token"]}
+        assert_problem(await fresh.post(LOGIN, json=body), 429)
+
+
+@pytest.mark.parametrize("sent_in", ["cookie", "body"])
+async def test_login_with_the_owners_refresh_token_passes_the_account_limit(client, asgi_app, monkeypatch, sent_in):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN_ACCOUNT", "2/hour")
+    owner = await register(client)
+    # Signed out since: a token of theirs still shows a browser they signed in from.
+    assert (await client.post("/api/v1/auth/logout", json={"refresh_token": owner["refresh_token"]})).status_code == 204
+    for n in range(2):
+        async with client_at(asgi_app, f"198.51.100.{60 + n}") as attacker:
+            await attacker.post(LOGIN, json={"username": owner["username"], "password": "Wrong-pass1"})
+    async with client_at(asgi_app, "198.51.100.70") as browser:
+        assert (await browser.post(LOGIN, json={"username": owner["username"], "password": PASSWORD})).status_code == 429
+        body = {"username": owner["username"].upper(), "password": PASSWORD}
+        if sent_in == "cookie":
+            browser.cookies.set("refresh_token", owner["refresh_token"], path="/api/v1/auth")
+        else:
+            body["refresh_token"] = owner["refresh_token"]
+        response = await browser.post(LOGIN, json=body)
+    assert response.status_code == 200, response.text
+    await assert_new_session(client, response, owner)
+
+
+async def test_login_limit_counts_an_ipv6_64_as_one_client(client, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "1/minute")
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", ["127.0.0.1"])
+    assert await _login_as(client, "victim", ["2001:db8:7:8::1"]) == 401
+    # Any other address in the same /64 is the same client.
+    assert await _login_as(client, "victim", ["2001:db8:7:8:ffff:ffff:ffff:fffe"]) == 429
+    assert await _login_as(client, "victim", ["2001:db8:7:9::1"]) == 401
+
+
+async def test_register_limit_counts_an_ipv6_64_as_one_client(client, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_REGISTER", "1/minute")
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", ["127.0.0.1"])
+
+    async def register_from(address: str) -> int:
+        body = {"username": unique_username(), "password": PASSWORD}
+        return (await client.post(REGISTER, json=body, headers={"X-Forwarded-For": address})).status_code
+
+    assert await register_from("2001:db8:7:8::1") == 201
+    assert await register_from("2001:db8:7:8::2") == 429
+    assert await register_from("2001:db8:7:9::1") == 201

@@ -51,7 +51,7 @@ def _cases(method: str, path: str, body: dict) -> list[Case]:
 LINK = {"url": "https://example.com/page", "title": "Quarterly report", "slug": "report-q3", "tags": ["work"]}
 CASES = [
     *_cases("POST", "/auth/register", {"username": "{username}", "password": PASSWORD}),
-    *_cases("POST", "/auth/login", {"username": "{username}", "password": PASSWORD}),
+    *_cases("POST", "/auth/login", {"username": "{username}", "password": PASSWORD, "refresh_token": "{refresh}"}),
     *_cases("POST", "/auth/refresh", {"refresh_token": "{refresh}"}),
     *_cases("POST", "/auth/logout", {"refresh_token": "{refresh}"}),
     *_cases("POST", "/auth/keys", {"name": "nightly report"}),

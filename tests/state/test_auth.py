@@ -77,6 +77,38 @@ async def test_login_after_too_many_attempts_is_refused_kindly(member, monkeypat
     assert (await here.fire(AuthState.login, {"username": colleague.username, "password": colleague.password})).redirects == ["/"]
 
 
+async def _spend_the_account_limit(member, guesses: int) -> None:
+    for n in range(guesses):
+        tab = _login_page(ip=f"198.51.100.{80 + n}")
+        await tab.fire(AuthState.login, {"username": member.username, "password": WRONG_PASSWORD})
+        assert tab[AuthState].form_error == "Incorrect username or password."
+
+
+async def test_login_past_the_account_limit_is_refused_but_the_owners_browser_gets_in(member, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN_ACCOUNT", "2/hour")
+    await _spend_the_account_limit(member, guesses=2)
+    stranger = _login_page(ip="192.0.2.60")
+
+    await stranger.fire(AuthState.login, {"username": member.username, "password": member.password})
+
+    assert TOO_MANY.fullmatch(stranger[AuthState].form_error), stranger[AuthState].form_error
+    # The owner's browser holds their session cookie: the name's limit does not stop it.
+    owners = tab_with_session(member.session_token, "/login", ip="192.0.2.61")
+    sent = await owners.fire(AuthState.login, {"username": member.username, "password": member.password})
+    assert sent.redirects == ["/"] and owners[AuthState].signed_in and owners[AuthState].form_error == ""
+
+
+async def test_login_with_another_users_session_cookie_is_still_refused(member, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN_ACCOUNT", "2/hour")
+    guesser = await make_member()
+    await _spend_the_account_limit(member, guesses=2)
+    tab = tab_with_session(guesser.session_token, "/login", ip="192.0.2.62")
+
+    sent = await tab.fire(AuthState.login, {"username": member.username, "password": member.password})
+
+    assert sent.redirects == [] and TOO_MANY.fullmatch(tab[AuthState].form_error), tab[AuthState].form_error
+
+
 @pytest.mark.parametrize(
     ("next_path", "lands_on"),
     [

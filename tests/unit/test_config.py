@@ -103,3 +103,10 @@ def test_block_private_targets_is_off_by_default_and_read_from_the_environment(m
     assert Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG).BLOCK_PRIVATE_TARGETS is False
     monkeypatch.setenv("BLOCK_PRIVATE_TARGETS", "true")
     assert Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG).BLOCK_PRIVATE_TARGETS is True
+
+
+def test_login_account_limit_is_50_an_hour_by_default_and_read_from_the_environment(monkeypatch):
+    monkeypatch.delenv("RATE_LIMIT_LOGIN_ACCOUNT", raising=False)
+    assert Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG).RATE_LIMIT_LOGIN_ACCOUNT == "50/hour"
+    monkeypatch.setenv("RATE_LIMIT_LOGIN_ACCOUNT", "20/hour")
+    assert Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG).RATE_LIMIT_LOGIN_ACCOUNT == "20/hour"

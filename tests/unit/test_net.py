@@ -1,4 +1,5 @@
-"""Reading an address (linkapp.core.net.parse_ip) and which address a request comes from (client_ip)."""
+"""Reading an address (linkapp.core.net.parse_ip), which address a request comes from (client_ip), and
+which client an address stands for in the sign-in limits (client_key)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from ipaddress import IPv4Address, IPv6Address
 import pytest
 
 from linkapp.core.config import settings
-from linkapp.core.net import client_ip, parse_ip
+from linkapp.core.net import client_ip, client_key, parse_ip
 
 PROXY = "10.0.0.2"
 
@@ -107,3 +108,22 @@ def test_parse_ip_with_garbage_is_none(text):
 def test_client_ip_strips_the_zone_of_a_forwarded_hop():
     assert client_ip(PROXY, "fe80::1%eth0", [PROXY]) == "fe80::1"
     assert client_ip("fe80::2%eth0", "203.0.113.5", ["fe80::/64"]) == "203.0.113.5"
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_client_key_keeps_ipv4_and_takes_the_64_of_ipv6(address, key):
+    assert client_key(address) == key
+
+
+def test_client_key_tells_neighbouring_64s_apart():
+    assert client_key("2001:db8:1:2::1") != client_key("2001:db8:1:3::1")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from reflex.constants import RouteVar
 from reflex.istate.data import RouterData
+from sqlalchemy import update
 
 from linkapp.core.config import settings
 from linkapp.core.errors import Conflict, NotAuthenticated, RateLimited, ValidationFailed
-from linkapp.core.security import decode_access_token
-from linkapp.services.accounts import users
+from linkapp.core.security import decode_access_token, hash_token
+from linkapp.core.times import utcnow
+from linkapp.models.token import RefreshToken
+from linkapp.services.accounts import sessions, users
 from linkapp.services.accounts.sign_in import login_limit_key, sign_in, sign_up
 from linkapp.state.auth import AuthState
 from tests.factories import PASSWORD, unique_username
@@ -65,6 +68,78 @@ async def test_sign_in_over_the_limit_is_refused_even_with_the_right_password(db
     assert refused.value.headers["RateLimit-Remaining"] == "0" and refused.value.retry_after >= 1
     # The count is per address and name: another address still gets in.
     assert (await sign_in(db=db, ip="198.51.100.31", username=username, password=PASSWORD)).session.user.username == username
+
+
+async def _guess_from_many_addresses(db, username: str, guesses: int, addresses: int) -> None:
+    """`guesses` wrong passwords for `username`, spread over `addresses` addresses (none over its own limit)."""
+    for n in range(guesses):
+        with pytest.raises(NotAuthenticated):
+            await sign_in(db=db, ip=f"198.51.100.{100 + n % addresses}", username=username, password="Wrong-pass1")
+
+
+async def test_sign_in_from_many_addresses_is_refused_past_the_account_limit(db, username, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN_ACCOUNT", "50/hour")
+    await _guess_from_many_addresses(db, username, guesses=50, addresses=6)
+    # The 51st, even with the right password from an address never seen: the name's own limit.
+    with pytest.raises(RateLimited) as refused:
+        await sign_in(db=db, ip="203.0.113.99", username=username.upper(), password=PASSWORD)
+    assert refused.value.retry_after >= 1 and refused.value.headers["RateLimit-Limit"] == "50"
+    assert refused.value.headers["RateLimit-Remaining"] == "0"
+    # Other names are not slowed.
+    other = unique_username("Other_")
+    await users.register_user(db=db, username=other, password=PASSWORD)
+    assert (await sign_in(db=db, ip="203.0.113.99", username=other, password=PASSWORD)).session.user.username == other
+
+
+@pytest.mark.parametrize("token_is", ["live", "revoked", "expired"])
+async def test_sign_in_with_a_refresh_token_of_the_owner_passes_the_account_limit(db, username, monkeypatch, token_is):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN_ACCOUNT", "3/hour")
+    owner = await sign_in(db=db, ip=IP, username=username, password=PASSWORD)
+    changes = {"revoked": {"revoked_at": utcnow()}, "expired": {"expires_at": utcnow()}}.get(token_is)
+    if changes:
+        await db.execute(update(RefreshToken).where(RefreshToken.token_hash == hash_token(owner.session.refresh_token)).values(**changes))
+        await db.commit()
+    await _guess_from_many_addresses(db, username, guesses=2, addresses=2)
+    with pytest.raises(RateLimited):
+        await sign_in(db=db, ip="203.0.113.99", username=username, password=PASSWORD)
+
+    again = await sign_in(db=db, ip="203.0.113.99", username=username.upper(), password=PASSWORD, refresh_token=owner.session.refresh_token)
+
+    assert again.session.user.username == username
+    # The per-address limit still holds for the owner's browser.
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "1/minute")
+    with pytest.raises(RateLimited):
+        await sign_in(db=db, ip="203.0.113.99", username=username, password=PASSWORD, refresh_token=owner.session.refresh_token)
+
+
+async def test_sign_in_with_a_refresh_token_of_another_user_is_counted(db, username, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN_ACCOUNT", "2/hour")
+    guesser = await users.register_user(db=db, username=unique_username("Guesser_"), password=PASSWORD)
+    theirs = (await sessions.start_session(db=db, user=guesser)).refresh_token
+    for n in range(2):
+        with pytest.raises(NotAuthenticated):
+            await sign_in(db=db, ip=f"198.51.100.{n}", username=username, password="Wrong-pass1", refresh_token=theirs)
+    for token in (theirs, "made-up-token", ""):
+        with pytest.raises(RateLimited):
+            await sign_in(db=db, ip="203.0.113.99", username=username, password=PASSWORD, refresh_token=token)
+
+
+async def test_sign_in_from_one_ipv6_64_is_one_client(db, username, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "2/minute")
+    for address in ("2001:db8:5:6::1", "2001:db8:5:6:ffff:0:0:2"):
+        with pytest.raises(NotAuthenticated):
+            await sign_in(db=db, ip=address, username=username, password="Wrong-pass1")
+    with pytest.raises(RateLimited):
+        await sign_in(db=db, ip="2001:db8:5:6:abcd::3", username=username, password=PASSWORD)
+    assert (await sign_in(db=db, ip="2001:db8:5:7::1", username=username, password=PASSWORD)).session.user.username == username
+
+
+async def test_sign_up_from_one_ipv6_64_is_one_client(db, monkeypatch):
+    monkeypatch.setattr(settings, "RATE_LIMIT_REGISTER", "1/minute")
+    await sign_up(db=db, ip="2001:db8:5:6::1", username=unique_username(), password=PASSWORD)
+    with pytest.raises(RateLimited):
+        await sign_up(db=db, ip="2001:db8:5:6::2", username=unique_username(), password=PASSWORD)
+    assert (await sign_up(db=db, ip="2001:db8:5:7::1", username=unique_username(), password=PASSWORD)).verdict.allowed
 
 
 async def test_sign_in_limit_spent_by_the_api_refuses_the_web_ui(client, db, username, monkeypatch):

@@ -21,6 +21,10 @@ class RefreshIn(BaseModel):
     refresh_token: SafeText | None = None
 
 
+class LoginIn(Credentials, RefreshIn):
+    """Credentials, and the refresh token a client that signed in before holds (else its cookie)."""
+
+
 def _set_refresh_cookie(response: Response, token: str) -> None:
     response.set_cookie(
         COOKIE,
@@ -51,8 +55,10 @@ async def register(credentials: Credentials, response: Response, db: Db, ip: Cli
 
 
 @router.post("/login", response_model=TokenPublic)
-async def login(credentials: Credentials, response: Response, db: Db, ip: ClientIp) -> dict:
-    return _signed_in(response, await sign_in(db=db, ip=ip, username=credentials.username, password=credentials.password))
+async def login(credentials: LoginIn, request: Request, response: Response, db: Db, ip: ClientIp) -> dict:
+    # A refresh token of the account's own spares the sign-in its per-account limit.
+    refresh_token = _refresh_token(request, credentials)
+    return _signed_in(response, await sign_in(db=db, ip=ip, username=credentials.username, password=credentials.password, refresh_token=refresh_token))
 
 
 @router.post("/refresh", response_model=TokenPublic)

@@ -136,3 +136,17 @@ async def user_from_access_token(*, db: AsyncSession, token: str) -> User:
     if user is None:
         raise NotAuthenticated("The access token is invalid or has expired.")
     return user
+
+
+async def issued_to(*, db: AsyncSession, refresh_token: str | None, username: str) -> bool:
+    """Whether `refresh_token` was ever issued to `username` (in any case), live, expired or revoked.
+
+    Only read: presenting a revoked token to `refresh_session` would revoke its family, this must
+    not. A token ever issued to the account shows a browser its owner signed in from.
+    """
+    if not refresh_token:
+        return False
+    owner = await db.scalar(
+        select(User.username_key).join(RefreshToken, RefreshToken.user_id == User.id).where(RefreshToken.token_hash == hash_token(refresh_token))
+    )
+    return owner is not None and owner == username.lower()

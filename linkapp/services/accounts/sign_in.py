@@ -1,6 +1,6 @@
 """Signing in and registering: the one path the REST API and the web UI both take.
 
-Each counts the attempt against its rate limit, checks or creates the account and starts a
+Each counts the attempt against its rate limits, checks or creates the account and starts a
 session. The limit's verdict comes back with the session, and rides on every error raised after
 it was counted, so the API can send its RateLimit-* headers on refusals too.
 """
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.core import ratelimit
 from linkapp.core.config import settings
 from linkapp.core.errors import DomainError
+from linkapp.core.net import client_key
 from linkapp.services.accounts import sessions, users
 from linkapp.services.accounts.sessions import Session
 
@@ -46,31 +47,43 @@ def _limit_headers_on_errors(verdict: ratelimit.Verdict) -> Iterator[None]:
         raise
 
 
-async def sign_in(*, db: AsyncSession, ip: str, username: str, password: str) -> SignedIn:
-    """Sign in with a username and password, counted against RATE_LIMIT_LOGIN per address and name.
+async def sign_in(*, db: AsyncSession, ip: str, username: str, password: str, refresh_token: str | None = None) -> SignedIn:
+    """Sign in with a username and password, counted against the login limits.
+
+    RATE_LIMIT_LOGIN counts attempts per client (an IPv6 /64 is one) and name; RATE_LIMIT_LOGIN_ACCOUNT
+    counts them per name across every client, so many addresses guess no faster than a few. Both
+    count every attempt, right password or not, before it is checked: a count taken only after a
+    failure lets concurrent guesses all pass the check first. An attempt that carries a refresh
+    token issued to this account comes from a browser its owner signed in from, and is not counted
+    per name: guessers cannot lock the owner out there.
 
     Args:
         db: The database session.
         ip: The client's address, as `linkapp.core.net.client_ip` worked it out.
         username: The name as typed, in any case.
         password: The password as typed.
+        refresh_token: The refresh token the client holds, if any (a cookie, as `/auth/refresh` reads it).
 
     Returns:
-        The new session and the limit's verdict.
+        The new session and the verdict of the limit closest to refusing.
 
     Raises:
-        RateLimited: Too many attempts for this address and name, right password or not.
+        RateLimited: Too many attempts for this client and name, or for this name, right password
+            or not.
         NotAuthenticated: Unknown name or wrong password (one error for both); it carries the
             limit's headers.
     """
-    verdict = await ratelimit.enforce(settings.RATE_LIMIT_LOGIN, "login", ip, login_limit_key(username))
+    name = login_limit_key(username)
+    verdict = await ratelimit.enforce(settings.RATE_LIMIT_LOGIN, "login", client_key(ip), name)
+    if not await sessions.issued_to(db=db, refresh_token=refresh_token, username=username):
+        verdict = ratelimit.tightest(verdict, await ratelimit.enforce(settings.RATE_LIMIT_LOGIN_ACCOUNT, "login-account", name))
     with _limit_headers_on_errors(verdict):
         user = await users.authenticate(db=db, username=username, password=password)
         return SignedIn(session=await sessions.start_session(db=db, user=user), verdict=verdict)
 
 
 async def sign_up(*, db: AsyncSession, ip: str, username: str, password: str) -> SignedIn:
-    """Register an account and sign it in, counted against RATE_LIMIT_REGISTER per address.
+    """Register an account and sign it in, counted against RATE_LIMIT_REGISTER per client (an IPv6 /64 is one).
 
     Args:
         db: The database session.
@@ -86,7 +99,7 @@ async def sign_up(*, db: AsyncSession, ip: str, username: str, password: str) ->
         ValidationFailed: The name or password breaks a rule; it carries the limit's headers.
         Conflict: The name is taken in any case; it carries the limit's headers.
     """
-    verdict = await ratelimit.enforce(settings.RATE_LIMIT_REGISTER, "register", ip)
+    verdict = await ratelimit.enforce(settings.RATE_LIMIT_REGISTER, "register", client_key(ip))
     with _limit_headers_on_errors(verdict):
         user = await users.register_user(db=db, username=username, password=password)
         return SignedIn(session=await sessions.start_session(db=db, user=user), verdict=verdict)
