@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 MAX_TEXT = 255
-MAX_USER_AGENT = 512  # what visitors.bots judges: the stored agent is the one that was judged
+# Only an agent's first 512 characters are stored, and judged (visitors.bots, devices): real
+# agents are shorter (the longest in tests/data/user_agents.tsv has 330), every pattern's cost
+# grows with the length, and the verdict cache holds 8,192 agents, so about 4 MB at most.
+MAX_USER_AGENT = 512
 
 
 def _clip(value: str | None, limit: int) -> str | None:

@@ -96,15 +96,6 @@ async def test_create_link_to_loopback_in_any_spelling_is_422(client, url):
     assert await link_count(client, user) == 0
 
 
-async def test_update_link_to_loopback_is_422_and_keeps_old_url(client):
-    user = await register(client)
-    link = await create_link(client, user, url="https://example.com/keep")
-    response = await client.patch(f"/api/v1/links/{link['id']}", json={"url": "http://0177.0.0.1:8000/x"}, headers=user["headers"])
-    await assert_refused(client, user, response, 422, "url")
-    redirect = await client.get(f"/{link['id']}", headers={"User-Agent": BROWSER})
-    assert redirect.headers["location"] == "https://example.com/keep"
-
-
 async def test_create_link_to_private_address_is_201_unless_blocked(client, monkeypatch):
     user = await register(client)
     assert (await create_link(client, user, url="http://192.168.1.10/router"))["url"] == "http://192.168.1.10/router"
@@ -123,10 +114,11 @@ async def test_create_link_with_url_over_2048_chars_is_422(client):
     await assert_refused(client, user, too_long, 422, "url")
 
 
-async def test_update_link_with_bad_url_is_422_and_keeps_old_url(client):
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "http://0177.0.0.1:8000/x"])
+async def test_update_link_with_bad_url_is_422_and_keeps_old_url(client, url):
     user = await register(client)
     link = await create_link(client, user, url="https://example.com/keep")
-    response = await client.patch(f"/api/v1/links/{link['id']}", json={"url": "javascript:alert(1)"}, headers=user["headers"])
+    response = await client.patch(f"/api/v1/links/{link['id']}", json={"url": url}, headers=user["headers"])
     await assert_refused(client, user, response, 422, "url")
     redirect = await client.get(f"/{link['id']}", headers={"User-Agent": BROWSER})
     assert redirect.headers["location"] == "https://example.com/keep"

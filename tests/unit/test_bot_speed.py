@@ -81,4 +81,4 @@ def test_click_stores_the_agent_as_far_as_it_was_judged():
     from linkapp.models.click import Click
 
     click = Click(link_id=1, clicked_at=datetime.now(UTC), user_agent="a" * 2000)
-    assert click.user_agent == "a" * bots.MAX_USER_AGENT
+    assert click.user_agent == "a" * JUDGED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from linkapp.models.click import MAX_USER_AGENT
 from linkapp.services.visitors import crawlers
 from linkapp.services.visitors.bot_patterns import UA_REASONS
 
@@ -22,10 +23,6 @@ BOT = "bot"
 REASONS = (HEAD, PREFETCH, PREVIEW, AI_CRAWLER, CRAWLER, HTTP_CLIENT, HEADLESS, MONITOR, EMPTY_UA, BURST, BOT)
 
 PREFETCH_VALUES = ("prefetch", "prerender", "preview")
-# Only an agent's first 512 characters are judged (and stored): real agents are shorter (the
-# longest in tests/data/user_agents.tsv has 330), every pattern's cost grows with the length,
-# and the verdict cache holds 8,192 agents, so about 4 MB at most.
-MAX_USER_AGENT = 512
 
 
 @lru_cache(maxsize=8192)
