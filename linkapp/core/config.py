@@ -6,6 +6,7 @@ import ipaddress
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -19,10 +20,47 @@ DEV_SECRETS_FILE = Path(".linkapp-secrets.json")
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = {"changethis", "secret", "changeme", "password", "dev", "test"}
 REDIRECT_STATUSES = (301, 302, 307, 308)
+# Reflex's default dev-server port (reflex_base.constants.DefaultPorts.FRONTEND_PORT).
+DEV_FRONTEND_PORT = 3000
 
 
 class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says what to change."""
+
+
+def normalize_origin(value: str) -> str | None:
+    """`scheme://host[:port]` as browsers compare origins: host lower-cased, default port dropped.
+
+    Returns None for anything that is not an http(s) origin: `null`, a path, a user name.
+    """
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" if port in (None, default) else f"{parts.scheme}://{host}:{port}"
+
+
+def dev_frontend_origin(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The origin of Reflex's dev server when `reflex run` in dev mode serves the UI beside us.
+
+    `reflex run` puts its mode, whether it runs the backend only and the frontend's port in the
+    environment of the backend it starts. Only dev mode has a separate frontend server: prod and
+    preview serve the UI from the app's own origin, and outside `reflex run` (tests, Alembic,
+    scripts) there is none. Reflex's own reader would call an unset mode "dev": read them raw.
+    """
+    if environ.get("REFLEX_ENV_MODE", "").strip().lower() != "dev":
+        return None
+    if environ.get("REFLEX_BACKEND_ONLY", "").strip().lower() in ("true", "1", "yes", "y"):
+        return None
+    port = environ.get("REFLEX_FRONTEND_PORT", "").strip()
+    return f"http://localhost:{int(port) if port.isdigit() else DEV_FRONTEND_PORT}"
 
 
 def normalize_database_url(url: str) -> str:
@@ -58,7 +96,8 @@ class Settings(BaseSettings):
     HASHID_MIN_LENGTH: int = 6
     REDIRECT_STATUS_CODE: int = 302
     GEMINI_API_KEY: str | None = None
-    # When set, GET /metrics wants it as a Bearer token (scrapers can send one).
+    # When set, GET /metrics wants it as a Bearer token (scrapers can send one); with
+    # ENV=production /metrics answers 403 until it is set.
     METRICS_TOKEN: str | None = None
     GEMINI_MODEL: str = "gemini-2.5-flash"
     # For proxies and for the tests' local fake of Gemini's REST API.
@@ -66,7 +105,8 @@ class Settings(BaseSettings):
     GEMINI_TIMEOUT_SECONDS: float = 20.0
     INSIGHT_CACHE_SECONDS: int = 300
     RATE_LIMIT_AI: str = "20/hour"
-    # Comma-separated in the environment (a JSON list works too).
+    # Origins besides HOST_URL's that browsers may call the API from (comma-separated in the
+    # environment, a JSON list works too).
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     TRUSTED_PROXIES: Annotated[list[str], NoDecode] = []
     RATE_LIMIT_LOGIN: str = "10/minute"
@@ -119,6 +159,17 @@ class Settings(BaseSettings):
                 return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("CORS_ORIGINS")
+    @classmethod
+    def _check_cors_origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for entry in value:
+            origin = "*" if entry.strip() == "*" else normalize_origin(entry)
+            if origin is None:
+                raise ValueError(f"CORS_ORIGINS lists origins such as https://app.example.com (scheme, host and port only), not {entry!r}")
+            origins.append(origin)
+        return origins
 
     @field_validator("REDIRECT_STATUS_CODE")
     @classmethod
@@ -209,11 +260,28 @@ class Settings(BaseSettings):
         return (own, *(host for host in self.SELF_HOSTS if host != own))
 
     @property
+    def host_origin(self) -> str:
+        """HOST_URL's origin, the one browsers send in `Origin` from the app's own pages."""
+        parts = urlsplit(self.HOST_URL)
+        return normalize_origin(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}") or self.HOST_URL
+
+    @property
+    def own_origins(self) -> list[str]:
+        """The origins of the app's own pages: HOST_URL's, CORS_ORIGINS (a wildcard aside), and
+        Reflex's dev server while `reflex run` (dev mode) runs one.
+
+        Read on each call: `reflex run` sets its mode after it first loads rxconfig.py, then loads
+        it again. These, never a wildcard, may spend the session cookie (api/origin.py).
+        """
+        dev = dev_frontend_origin()
+        listed = [origin for origin in self.CORS_ORIGINS if origin != "*"]
+        return list(dict.fromkeys([self.host_origin, *listed, *([dev] if dev else [])]))
+
+    @property
     def cors_origins(self) -> list[str]:
-        """CORS_ORIGINS, or only the app's own origin (plus Reflex's dev-server port in development)."""
-        if self.CORS_ORIGINS:
-            return self.CORS_ORIGINS
-        return [self.HOST_URL] + (["http://localhost:3000"] if self.ENV == "development" else [])
+        """The origins browsers may call the API and open Reflex's websocket from: own_origins, or
+        `["*"]` (the spelling Reflex reads as any origin) when CORS_ORIGINS lists `*`."""
+        return ["*"] if "*" in self.CORS_ORIGINS else self.own_origins
 
     @property
     def secure_cookies(self) -> bool:

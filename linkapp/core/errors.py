@@ -36,6 +36,13 @@ class NotAuthenticated(DomainError):
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+class Forbidden(DomainError):
+    """Who is asking does not matter: the request is refused (a foreign origin, a missing setting)."""
+
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(DomainError):
     status = 404
     title = "Not Found"

@@ -47,6 +47,36 @@ async def test_metrics_with_a_token_set_want_it(client, monkeypatch):
     assert allowed.status_code == 200 and "linkapp_redirects" in allowed.text
 
 
+async def test_metrics_in_production_without_a_token_are_refused_and_say_what_to_set(client, monkeypatch):
+    monkeypatch.setattr(settings, "ENV", "production")
+    monkeypatch.setattr(settings, "METRICS_TOKEN", None)
+
+    response = await client.get("/metrics")
+
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "METRICS_TOKEN" in response.json()["detail"]
+    assert "linkapp_redirects" not in response.text
+
+
+async def test_metrics_in_production_with_a_token_want_it(client, monkeypatch):
+    monkeypatch.setattr(settings, "ENV", "production")
+    monkeypatch.setattr(settings, "METRICS_TOKEN", "scrape-secret")
+
+    refused = await client.get("/metrics")
+    allowed = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+
+    assert refused.status_code == 401
+    assert allowed.status_code == 200 and "linkapp_redirects" in allowed.text
+
+
+async def test_metrics_in_development_need_no_token(client, monkeypatch):
+    monkeypatch.setattr(settings, "ENV", "development")
+    monkeypatch.setattr(settings, "METRICS_TOKEN", None)
+    response = await client.get("/metrics")
+    assert response.status_code == 200 and "linkapp_redirects" in response.text
+
+
 async def test_redirect_counts_answers_by_status(client):
     user = await register(client)
     link = await create_link(client, user)

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from linkapp.core import config
-from linkapp.core.config import ConfigError, Settings
+from linkapp.core.config import ConfigError, Settings, dev_frontend_origin
 
 STRONG = "s" * 40
 
@@ -69,7 +69,6 @@ def test_development_secrets_are_generated_once_and_kept(tmp_path, monkeypatch):
 def test_list_settings_accept_comma_separated_values():
     settings = Settings(CORS_ORIGINS="https://a.example, https://b.example", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
     assert settings.CORS_ORIGINS == ["https://a.example", "https://b.example"]
-    assert settings.cors_origins == ["https://a.example", "https://b.example"]
 
 
 def test_list_settings_read_from_the_environment_comma_separated_or_json(monkeypatch):
@@ -110,3 +109,88 @@ def test_login_account_limit_is_50_an_hour_by_default_and_read_from_the_environm
     assert Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG).RATE_LIMIT_LOGIN_ACCOUNT == "50/hour"
     monkeypatch.setenv("RATE_LIMIT_LOGIN_ACCOUNT", "20/hour")
     assert Settings(JWT_SECRET=STRONG, HASHID_SALT=STRONG).RATE_LIMIT_LOGIN_ACCOUNT == "20/hour"
+
+
+# What `reflex run` puts in its backend's environment (seen in the backend worker of reflex 0.10.1).
+REFLEX_DEV = {
+    "REFLEX_ENV_MODE": "dev", "REFLEX_BACKEND_ONLY": "False", "REFLEX_FRONTEND_ONLY": "False", "REFLEX_FRONTEND_PORT": "3001", "REFLEX_BACKEND_PORT": "8000",
+}
+REFLEX_PROD = {
+    "REFLEX_ENV_MODE": "prod", "REFLEX_BACKEND_ONLY": "False", "REFLEX_FRONTEND_ONLY": "False", "REFLEX_FRONTEND_PORT": "8000", "REFLEX_BACKEND_PORT": "8000",
+}
+REFLEX_VARIABLES = ("REFLEX_ENV_MODE", "REFLEX_BACKEND_ONLY", "REFLEX_FRONTEND_ONLY", "REFLEX_FRONTEND_PORT", "REFLEX_BACKEND_PORT")
+
+
+def reflex_run(monkeypatch, variables: dict[str, str]) -> None:
+    for name in REFLEX_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        (REFLEX_DEV, "http://localhost:3001"),
+        ({**REFLEX_DEV, "REFLEX_FRONTEND_PORT": ""}, "http://localhost:3000"),
+        (REFLEX_PROD, None),
+        ({**REFLEX_PROD, "REFLEX_ENV_MODE": "preview"}, None),
+        ({**REFLEX_DEV, "REFLEX_BACKEND_ONLY": "true"}, None),
+        ({}, None),
+    ],
+    ids=["dev", "dev-default-port", "prod", "preview", "dev-backend-only", "outside-reflex-run"],
+)
+def test_dev_frontend_origin_only_while_reflex_dev_server_runs(environ, expected):
+    assert dev_frontend_origin(environ) == expected
+
+
+def test_cors_under_reflex_prod_run_allows_only_the_app_origin(monkeypatch):
+    reflex_run(monkeypatch, REFLEX_PROD)
+    settings = Settings(ENV="development", HOST_URL="http://localhost:8000", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.cors_origins == ["http://localhost:8000"]
+
+
+def test_cors_under_reflex_dev_run_adds_the_dev_server_on_its_real_port(monkeypatch):
+    reflex_run(monkeypatch, REFLEX_DEV)
+    settings = Settings(ENV="development", HOST_URL="http://localhost:8000", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.cors_origins == ["http://localhost:8000", "http://localhost:3001"]
+
+
+def test_cors_follows_the_reflex_mode_set_after_settings_were_read(monkeypatch):
+    # `reflex run` loads rxconfig.py before it sets its mode, then loads it again.
+    reflex_run(monkeypatch, {})
+    settings = Settings(HOST_URL="http://localhost:8000", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.cors_origins == ["http://localhost:8000"]
+    reflex_run(monkeypatch, REFLEX_DEV)
+    assert settings.cors_origins == ["http://localhost:8000", "http://localhost:3001"]
+
+
+def test_cors_origins_add_to_host_url_origin_normalized(monkeypatch):
+    reflex_run(monkeypatch, REFLEX_PROD)
+    listed = "https://App.Example:443/, http://localhost:8080, https://short.example"
+    settings = Settings(HOST_URL="HTTPS://Short.Example:443/", CORS_ORIGINS=listed, JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.CORS_ORIGINS == ["https://app.example", "http://localhost:8080", "https://short.example"]
+    assert settings.cors_origins == ["https://short.example", "https://app.example", "http://localhost:8080"]
+
+
+def test_cors_wildcard_opens_cors_but_never_counts_as_own_origin(monkeypatch):
+    reflex_run(monkeypatch, REFLEX_PROD)
+    settings = Settings(HOST_URL="https://short.example", CORS_ORIGINS="*", JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+    assert settings.cors_origins == ["*"]
+    assert settings.own_origins == ["https://short.example"]
+
+
+@pytest.mark.parametrize("entry", ["app.example", "https://app.example/ui", "ftp://app.example", "https://user@app.example", "null"])
+def test_cors_origins_that_are_not_origins_are_refused(entry):
+    with pytest.raises(ValidationError, match="CORS_ORIGINS"):
+        Settings(CORS_ORIGINS=entry, JWT_SECRET=STRONG, HASHID_SALT=STRONG)
+
+
+def test_reflex_prod_run_without_configuration_keeps_generated_secrets(tmp_path, monkeypatch):
+    # The README's `reflex run --env prod` with nothing set: still development, secrets kept locally.
+    monkeypatch.setattr(config, "DEV_SECRETS_FILE", tmp_path / "secrets.json")
+    monkeypatch.delenv("ENV", raising=False)
+    reflex_run(monkeypatch, REFLEX_PROD)
+    settings = Settings(JWT_SECRET="", HASHID_SALT="")
+    assert settings.ENV == "development"
+    assert json.loads((tmp_path / "secrets.json").read_text())["JWT_SECRET"] == settings.JWT_SECRET
