@@ -4,6 +4,7 @@ import reflex as rx
 
 from linkapp import routes
 from linkapp.api.app import api
+from linkapp.api.headers import SecurityHeaders
 from linkapp.core import broadcast
 from linkapp.lifespan import click_writer
 from linkapp.pages.auth import login_page, register_page
@@ -20,7 +21,9 @@ from linkapp.state.link_detail import LinkDetailState
 from linkapp.state.links import LinksState
 
 app = rx.App(
-    api_transformer=[api, ShortLinks],
+    # Outermost last: the redirect answers before the security headers (it stays lean), and they
+    # wrap FastAPI whole, its 500s included.
+    api_transformer=[api, SecurityHeaders, ShortLinks],
     stylesheets=["/styles.css"],
 )
 

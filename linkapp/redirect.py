@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from linkapp.api.headers import REFERRER_POLICY
 from linkapp.core import metrics, ratelimit
 from linkapp.core.config import settings
 from linkapp.core.net import client_ip
@@ -168,7 +169,7 @@ class ShortLinks:
 
 
 async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, method: str) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    headers = [*headers, REFERRER_POLICY, (b"content-length", str(len(body)).encode())]
     if body:
         headers.append((b"content-type", b"text/plain; charset=utf-8"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

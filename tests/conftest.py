@@ -189,8 +189,8 @@ def prod_server(temp_databases, tmp_path_factory, fake_gemini):
                 "GEOIP_DB_PATH": build_mmdb(folder / "geo.mmdb", SAMPLE_NETWORKS),
                 # Tests may speak for other visitors through X-Forwarded-For; the browser never does.
                 "TRUSTED_PROXIES": "127.0.0.1",
-                # One-minute access tokens: the UI renews them silently on every event, which
-                # every browser test then exercises.
+                # One-minute access tokens: every page renews its own through the refresh
+                # cookie every 15 seconds (state/auth.py), which every browser test then exercises.
                 "ACCESS_TOKEN_EXPIRE_MINUTES": "1",
                 **workers,
             },
@@ -201,11 +201,13 @@ def prod_server(temp_databases, tmp_path_factory, fake_gemini):
 
 @pytest.fixture
 def asgi_app():
-    """The backend as Reflex serves it, minus Reflex: the redirect middleware around the API."""
+    """The backend as Reflex serves it, minus Reflex: the redirect middleware around the security
+    headers around the API."""
     from linkapp.api.app import api
+    from linkapp.api.headers import SecurityHeaders
     from linkapp.redirect import ShortLinks
 
-    return ShortLinks(api)
+    return ShortLinks(SecurityHeaders(api))
 
 
 @pytest.fixture

@@ -139,8 +139,11 @@ async def test_unexpected_failure_is_500_problem_without_internals(client, monke
         raise RuntimeError('SELECT password_hash FROM users; File "/srv/linkapp/secret.py"')
 
     monkeypatch.setattr(link_service, "list_links", broken)
-    body = assert_problem(await client.get("/api/v1/links", headers=user["headers"]), 500)
+    response = await client.get("/api/v1/links", headers=user["headers"])
+    body = assert_problem(response, 500)
     assert "password_hash" not in body["detail"]
+    # Answered from FastAPI's outermost layer, and still secured like every other answer.
+    assert (response.headers["x-content-type-options"], response.headers["x-frame-options"]) == ("nosniff", "DENY")
 
 
 async def test_validation_errors_share_one_title(client):
