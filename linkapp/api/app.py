@@ -7,7 +7,7 @@ from starlette.routing import Match, Mount
 
 from linkapp.api import errors
 from linkapp.api.limits import BodySizeLimit
-from linkapp.api.routes import ai, analytics, auth, health, keys, links, metrics
+from linkapp.api.routes import account, ai, analytics, auth, health, keys, links, metrics
 
 API_PREFIX = "/api/v1"
 PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -56,7 +56,7 @@ def create_api() -> FastAPI:
     )
     errors.install(app)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (auth, keys, links, analytics, ai):
+    for module in (auth, account, keys, links, analytics, ai):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)

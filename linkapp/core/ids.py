@@ -33,7 +33,7 @@ ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 MAX_CODE_LENGTH = 32  # far beyond any id's code; refused before hashids does any work
 # Fewer characters than hashids reads of a salt (see the docstring), 132 bits of the HMAC.
 DERIVED_SALT_LENGTH = 22
-PREFIXES = {"user": "usr_", "key": "key_"}
+PREFIXES = {"user": "usr_", "key": "key_", "audit": "aud_"}
 # Kinds whose ids were once written without a prefix; a new kind never joins this.
 UNPREFIXED_BEFORE = frozenset({"user", "key"})
 
@@ -111,3 +111,13 @@ def encode_key_id(key_id: int) -> str:
 def decode_key_id(public_id: str) -> int | None:
     """The API key id behind a public id (or one written before the `key_` prefix), else None."""
     return _decode_prefixed("key", public_id)
+
+
+def encode_audit_id(event_id: int) -> str:
+    """The public id of an audit log entry (`aud_...`)."""
+    return _encode_prefixed("audit", event_id)
+
+
+def decode_audit_id(public_id: str) -> int | None:
+    """The audit log entry id behind a public id, else None."""
+    return _decode_prefixed("audit", public_id)

@@ -80,3 +80,20 @@ def client_key(address: str) -> str:
     if isinstance(ip, ipaddress.IPv6Address):
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return address if ip is None else str(ip)
+
+
+def ip_prefix(address: str | None) -> str | None:
+    """The anonymized form of an address, the only one stored or shown where a person is concerned.
+
+    Args:
+        address: A client address as `client_ip` gives it; IPv4-mapped IPv6 counts as IPv4.
+
+    Returns:
+        The network address of its IPv4 /24 ("198.51.100.0") or IPv6 /48 ("2001:db8:abcd::");
+        None when `address` is missing or is not an address ("unknown").
+    """
+    ip = parse_ip(address)
+    if ip is None:
+        return None
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network((ip, prefix), strict=False).network_address)

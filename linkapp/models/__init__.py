@@ -1,6 +1,7 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees them all."""
 
 from linkapp.models.api_key import ApiKey
+from linkapp.models.audit import AuditEvent
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkTag
 from linkapp.models.rollup import DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup, VisitorSalt
@@ -8,5 +9,6 @@ from linkapp.models.token import RefreshToken
 from linkapp.models.user import User
 
 __all__ = [
-    "ApiKey", "DayRollup", "DayVisitor", "DimensionRollup", "Link", "LinkEvent", "LinkTag", "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt",
+    "ApiKey", "AuditEvent", "DayRollup", "DayVisitor", "DimensionRollup", "Link", "LinkEvent", "LinkTag",
+    "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt",
 ]

@@ -7,7 +7,7 @@ import reflex as rx
 from linkapp import db as database
 from linkapp.core.errors import DomainError
 from linkapp.services.accounts import api_keys
-from linkapp.state.auth import signed_in_user_id, viewer_time_zone
+from linkapp.state.auth import AuthState, signed_in_user_id, viewer_time_zone
 from linkapp.state.links import format_day
 
 MAX_LISTED = 100
@@ -66,9 +66,10 @@ class ApiKeysState(rx.State):
         if form:  # the submitted name wins: typed text may still be on its way through the input debounce
             self.name = str(form.get("name", self.name))
         self.saving = True
+        ip = (await self.get_state(AuthState))._client_ip()
         try:
             async with database.session() as db:
-                created = await api_keys.create_key(db=db, user_id=user_id, name=self.name)
+                created = await api_keys.create_key(db=db, user_id=user_id, name=self.name, ip=ip)
         except DomainError as error:
             self.name_error = error.detail
             return
@@ -82,9 +83,10 @@ class ApiKeysState(rx.State):
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return
+        ip = (await self.get_state(AuthState))._client_ip()
         try:
             async with database.session() as db:
-                await api_keys.revoke_key(db=db, user_id=user_id, public_id=key_id)
+                await api_keys.revoke_key(db=db, user_id=user_id, public_id=key_id, ip=ip)
         except DomainError as error:
             return rx.toast.error(error.detail)
         await self._reload()

@@ -12,7 +12,7 @@ from linkapp import db as database
 from linkapp.core.errors import DomainError, ValidationFailed
 from linkapp.models.link import LinkCreate, LinkUpdate
 from linkapp.services.links import service as link_service
-from linkapp.state.auth import signed_in_user_id, viewer_time_zone
+from linkapp.state.auth import AuthState, signed_in_user_id, viewer_time_zone
 from linkapp.state.links import LinksState
 
 FIELDS = ("url", "title", "slug", "tags", "expires_at", "max_clicks", "redirect_status")
@@ -167,9 +167,10 @@ class LinkFormState(rx.State):
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return
+        ip = (await self.get_state(AuthState))._client_ip()
         try:
             async with database.session() as db:
-                await link_service.delete_link(db=db, owner_id=user_id, public_id=self.delete_id)
+                await link_service.delete_link(db=db, owner_id=user_id, public_id=self.delete_id, ip=ip)
         except DomainError as error:
             self.delete_open = False
             return rx.toast.error(error.detail)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from linkapp.api.deps import CurrentUser, Db, PageParams
+from linkapp.api.deps import ClientIp, CurrentUser, Db, PageParams
 from linkapp.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeysPublic
 from linkapp.services.accounts import api_keys
 
@@ -12,9 +12,9 @@ router = APIRouter(prefix="/auth/keys", tags=["auth"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
-async def create_key(key_in: ApiKeyCreate, user: CurrentUser, db: Db) -> ApiKeyCreated:
+async def create_key(key_in: ApiKeyCreate, user: CurrentUser, db: Db, ip: ClientIp) -> ApiKeyCreated:
     """A new key; the `key` field is shown this once."""
-    return await api_keys.create_key(db=db, user_id=user.id, name=key_in.name)
+    return await api_keys.create_key(db=db, user_id=user.id, name=key_in.name, ip=ip)
 
 
 @router.get("", response_model=ApiKeysPublic)
@@ -25,7 +25,7 @@ async def list_keys(user: CurrentUser, db: Db, page: PageParams) -> ApiKeysPubli
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_key(key_id: str, user: CurrentUser, db: Db) -> Response:
+async def revoke_key(key_id: str, user: CurrentUser, db: Db, ip: ClientIp) -> Response:
     """Revoke a key: it stops working at once."""
-    await api_keys.revoke_key(db=db, user_id=user.id, public_id=key_id)
+    await api_keys.revoke_key(db=db, user_id=user.id, public_id=key_id, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response, status
 
-from linkapp.api.deps import CurrentUser, Db, PageParams
+from linkapp.api.deps import ClientIp, CurrentUser, Db, PageParams
 from linkapp.models.link import LinkCreate, LinkPublic, LinksPublic, LinkUpdate
 from linkapp.services.links import service as links
 
@@ -39,6 +39,6 @@ async def update_link(link_id: str, link_in: LinkUpdate, user: CurrentUser, db: 
 
 
 @router.delete("/{link_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_link(link_id: str, user: CurrentUser, db: Db) -> Response:
-    await links.delete_link(db=db, owner_id=user.id, public_id=link_id)
+async def delete_link(link_id: str, user: CurrentUser, db: Db, ip: ClientIp) -> Response:
+    await links.delete_link(db=db, owner_id=user.id, public_id=link_id, ip=ip)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -20,6 +20,7 @@ from linkapp.core.times import utcnow
 from linkapp.models.api_key import MAX_KEY_NAME, ApiKey, ApiKeyCreated, ApiKeyPublic
 from linkapp.models.text import text_problem
 from linkapp.models.user import User
+from linkapp.services.accounts import audit
 
 PREFIX = "lk_"
 SHOWN = 10  # characters of the key kept in the clear, to tell keys apart ("lk_" and 7 more)
@@ -34,8 +35,13 @@ def to_public(key: ApiKey) -> ApiKeyPublic:
     return ApiKeyPublic(id=ids.encode_key_id(key.id), name=key.name, prefix=key.prefix, created_at=key.created_at, last_used_at=key.last_used_at)
 
 
-async def create_key(*, db: AsyncSession, user_id: int, name: str) -> ApiKeyCreated:
-    """A new key for the user; the returned `key` is the only time it is ever shown."""
+def _described(key: ApiKey) -> str:
+    # The audit log names a key as its list does: by name and the characters shown in the clear.
+    return f"{key.name} ({key.prefix}…)"
+
+
+async def create_key(*, db: AsyncSession, user_id: int, name: str, ip: str | None = None) -> ApiKeyCreated:
+    """A new key for the user (noted in their audit log from `ip`); the returned `key` is the only time it is ever shown."""
     problem = text_problem(name, name="The key's name")
     if problem:  # the UI calls here without the API's request model
         raise ValidationFailed(problem, field="name")
@@ -45,6 +51,7 @@ async def create_key(*, db: AsyncSession, user_id: int, name: str) -> ApiKeyCrea
     secret = PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(user_id=user_id, name=name, prefix=secret[:SHOWN], key_hash=hash_token(secret))
     db.add(key)
+    audit.record(db, user_id=user_id, event="api_key_created", ip=ip, detail=_described(key))
     await db.commit()
     await db.refresh(key)
     return ApiKeyCreated(**to_public(key).model_dump(), key=secret)
@@ -56,13 +63,14 @@ async def list_keys(*, db: AsyncSession, user_id: int, limit: int, offset: int) 
     return list(rows.scalars()), total
 
 
-async def revoke_key(*, db: AsyncSession, user_id: int, public_id: str) -> None:
-    """Delete one of the user's keys; another user's key is as unknown as a missing one."""
+async def revoke_key(*, db: AsyncSession, user_id: int, public_id: str, ip: str | None = None) -> None:
+    """Delete one of the user's keys (noted in their audit log from `ip`); another user's key is as unknown as a missing one."""
     key_id = ids.decode_key_id(public_id)
     key = await db.get(ApiKey, key_id) if key_id is not None else None
     if key is None or key.user_id != user_id:
         raise NotFound("No such API key.")
     await db.delete(key)
+    audit.record(db, user_id=user_id, event="api_key_revoked", ip=ip, detail=_described(key))
     await db.commit()
 
 

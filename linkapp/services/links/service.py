@@ -17,6 +17,7 @@ from linkapp.core.errors import Conflict, NotFound, ValidationFailed
 from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
+from linkapp.services.accounts import audit
 from linkapp.services.links import changes as link_changes
 from linkapp.services.links import reserved
 from linkapp.services.links.allowance import allowance
@@ -192,12 +193,14 @@ async def update_link(*, db: AsyncSession, owner_id: int, public_id: str, link_i
     return link
 
 
-async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str) -> None:
+async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str, ip: str | None = None) -> None:
+    """Delete the owner's link with its clicks, tags and counts; noted in the owner's audit log from `ip`."""
     link = await get_link(db=db, owner_id=owner_id, public_id=public_id)
     await db.execute(delete(LinkTag).where(LinkTag.link_id == link.id))
     await db.execute(delete(LinkEvent).where(LinkEvent.link_id == link.id))
     await rollup_writes.remove_link(db, link.id, link.owner_id)
     await db.delete(link)
+    audit.record(db, user_id=owner_id, event="link_deleted", ip=ip, detail=ids.encode_link_id(link.id))
     await db.commit()
     await link_changes.announce(link.id)
     await allowance.discard(link.id)
