@@ -5,6 +5,8 @@ INDEX = "/"
 LOGIN = "/login"
 REGISTER = "/register"
 LINK = "/links/[link_id]"
+# Two segments: a one-segment path competes with short codes (`services/links/reserved.py`).
+SECURITY = "/settings/security"
 NOT_FOUND = "/404"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,8 @@ from linkapp.core.errors import NotAuthenticated
 from linkapp.core.net import client_ip
 from linkapp.models.user import User
 from linkapp.services.accounts import api_keys, sessions
+from linkapp.services.accounts.sessions import Client
+from linkapp.services.visitors import devices
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:
@@ -34,6 +37,16 @@ def get_client_ip(request: Request) -> str:
 
 
 ClientIp = Annotated[str, Depends(get_client_ip)]
+
+
+async def get_client(request: Request, ip: ClientIp) -> Client:
+    """The client a session is for: its address, device class and browser (read off the loop:
+    ua-parser takes a while on a long agent)."""
+    agent = await anyio.to_thread.run_sync(devices.describe_agent, request.headers.get("user-agent", ""))
+    return Client(ip=ip, device=agent.device, browser=agent.browser)
+
+
+ClientInfo = Annotated[Client, Depends(get_client)]
 
 
 def bearer_token(request: Request) -> str:
@@ -57,6 +70,15 @@ async def get_current_user(request: Request, response: Response, db: Db) -> User
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_current_session(request: Request) -> str | None:
+    """The public id of the session whose access token authenticates the request (None for API keys)."""
+    token = bearer_token(request)
+    return None if api_keys.is_api_key(token) else sessions.access_session_id(token)
+
+
+CurrentSession = Annotated[str | None, Depends(get_current_session)]
 
 
 class Page:

@@ -63,3 +63,26 @@ def notice(icon: str, title: str, text: str, action: rx.Component, *, notice_id:
         ),
         id=notice_id,
     )
+
+
+STRENGTH_LABELS = ["Very weak", "Weak", "Fair", "Good", "Strong"]
+STRENGTH_COLORS = ["red", "orange", "amber", "grass", "green"]
+
+
+def strength_meter(rating: rx.Var, password: rx.Var, *, id_prefix: str = "") -> rx.Component:
+    """A new password's strength as it is typed (`rating`: a `users.PasswordStrength` var) and,
+    while too weak to be accepted, why; hidden while `password` is empty."""
+
+    def by_score(values: list[str], default: str) -> rx.Var:
+        return rx.match(rating.score, *enumerate(values), default)
+
+    return rx.cond(
+        password != "",
+        rx.vstack(
+            rx.progress(value=(rating.score + 1) * 20, max=100, color_scheme=by_score(STRENGTH_COLORS, "gray"), id=f"{id_prefix}strength-meter"),
+            rx.text("Strength: ", by_score(STRENGTH_LABELS, ""), size="1", color_scheme="gray", id=f"{id_prefix}strength-label"),
+            rx.cond(rating.feedback != "", rx.text(rating.feedback, size="1", color_scheme="orange", id=f"{id_prefix}strength-feedback", aria_live="polite")),
+            spacing="1",
+            width="100%",
+        ),
+    )

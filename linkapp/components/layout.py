@@ -7,7 +7,7 @@ import reflex as rx
 from linkapp import routes
 from linkapp.components.api_keys import api_keys_dialog
 from linkapp.state.api_keys import ApiKeysState
-from linkapp.state.auth import AuthState
+from linkapp.state.auth import KEEP_ALIVE_MS, AuthState
 
 
 def brand() -> rx.Component:
@@ -52,6 +52,7 @@ def user_menu() -> rx.Component:
         ),
         rx.menu.content(
             rx.menu.item(rx.icon("key-round", size=14), "API keys", on_click=ApiKeysState.show, id="api-keys"),
+            rx.menu.item(rx.icon("shield-check", size=14), "Security", on_click=rx.redirect(routes.SECURITY), id="security"),
             rx.menu.separator(),
             rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_click=AuthState.logout, id="sign-out"),
         ),
@@ -82,9 +83,15 @@ def top_bar() -> rx.Component:
     )
 
 
+def keep_alive() -> rx.Component:
+    """A hidden clock that ticks every KEEP_ALIVE_MS: the state renews the tab's access token in time."""
+    return rx.moment(interval=KEEP_ALIVE_MS, format="X", on_change=AuthState.keep_alive, display="none", id="keep-alive")
+
+
 def page_frame(*children: rx.Component, **props) -> rx.Component:
     return rx.box(
         top_bar(),
+        keep_alive(),
         rx.box(
             *children,
             max_width="1200px",

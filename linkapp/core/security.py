@@ -46,16 +46,19 @@ class AccessToken:
     expires_in: int
 
 
-def create_access_token(subject: str) -> AccessToken:
+def create_access_token(subject: str, session_id: str | None = None) -> AccessToken:
+    """A signed access token for `subject`; `session_id` names the session (refresh family) it came from."""
     now = datetime.now(UTC)
     lifetime = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
     payload = {"sub": subject, "iat": now, "exp": now + lifetime, "type": "access", "jti": uuid.uuid4().hex}
+    if session_id:
+        payload["sid"] = session_id
     token = jwt.encode(payload, settings.JWT_SECRET, algorithm=settings.JWT_ALGORITHM)
     return AccessToken(token=token, expires_in=int(lifetime.total_seconds()))
 
 
-def decode_access_token(token: str) -> str | None:
-    """The subject of a valid, unexpired access token, else None (forged, expired, `alg: none`...)."""
+def access_claims(token: str) -> dict | None:
+    """The claims of a valid, unexpired access token, else None (forged, expired, `alg: none`...)."""
     try:
         payload = jwt.decode(
             token,
@@ -67,7 +70,13 @@ def decode_access_token(token: str) -> str | None:
         return None
     if payload.get("type") != "access" or not isinstance(payload.get("sub"), str):
         return None
-    return payload["sub"]
+    return payload
+
+
+def decode_access_token(token: str) -> str | None:
+    """The subject of a valid, unexpired access token, else None."""
+    claims = access_claims(token)
+    return claims["sub"] if claims else None
 
 
 def new_refresh_token() -> str:

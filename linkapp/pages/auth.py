@@ -5,11 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from linkapp import routes
+from linkapp.components import blocks
 from linkapp.components.layout import brand, color_mode_toggle
 from linkapp.state.auth import AuthState
-
-STRENGTH_LABELS = ["Very weak", "Weak", "Fair", "Good", "Strong"]
-STRENGTH_COLORS = ["red", "orange", "amber", "grass", "green"]
 
 
 def _field(label: str, input_id: str, control: rx.Component, error=None) -> rx.Component:
@@ -29,30 +27,9 @@ def _error_text(message, error_id: str) -> rx.Component:
     )
 
 
-def _by_strength(values: list[str], default: str) -> rx.Var:
-    """The value for the password's strength score (0-4)."""
-    return rx.match(AuthState.password_rating.score, *enumerate(values), default)
-
-
 def strength_meter() -> rx.Component:
     """The password's strength as the visitor types and, while too weak to be accepted, why."""
-    rating = AuthState.password_rating
-    return rx.cond(
-        AuthState.form_password != "",
-        rx.vstack(
-            rx.progress(value=(rating.score + 1) * 20, max=100, color_scheme=_by_strength(STRENGTH_COLORS, "gray"), id="strength-meter"),
-            rx.text(
-                "Strength: ",
-                _by_strength(STRENGTH_LABELS, ""),
-                size="1",
-                color_scheme="gray",
-                id="strength-label",
-            ),
-            rx.cond(rating.feedback != "", rx.text(rating.feedback, size="1", color_scheme="orange", id="strength-feedback", aria_live="polite")),
-            spacing="1",
-            width="100%",
-        ),
-    )
+    return blocks.strength_meter(AuthState.password_rating, AuthState.form_password)
 
 
 def _card(title: str, subtitle: str, form: rx.Component, footer: rx.Component) -> rx.Component:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 import pytest
 from sqlalchemy import delete, update
@@ -217,3 +218,42 @@ async def test_me_refuses_the_token_of_a_deleted_user(client, db):
     newcomer = await register(client)
     assert newcomer["id"] != user["id"]
     assert_problem(await client.get(ME, headers=user["headers"]), 401)
+
+
+@pytest.mark.parametrize("route", [REFRESH, LOGOUT])
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://testserver.evil.example"])
+async def test_the_cookie_from_another_sites_page_is_refused(client, route, origin):
+    # A page elsewhere can make the browser POST with its cookie, but not hide where it came from.
+    user = await register(client)
+
+    body = assert_problem(await client.post(route, headers={"Origin": origin}), 403)
+
+    assert "origin" in body["detail"].lower()
+    # Nothing happened to the session: the real page can still renew it.
+    assert (await client.post(REFRESH, headers={"Origin": settings.HOST_URL})).status_code == 200
+    assert user["refresh_token"]
+
+
+@pytest.mark.parametrize("route", [REFRESH, LOGOUT])
+async def test_the_cookie_from_the_apps_own_page_or_a_script_is_accepted(client, route):
+    await register(client)
+    # The app's own origin (HOST_URL), or none at all (curl, scripts: they hold the cookie themselves).
+    assert (await client.post(REFRESH, headers={"Origin": settings.HOST_URL})).status_code == 200
+    assert (await client.post(route)).status_code in (200, 204)
+
+
+async def test_the_page_served_at_another_address_of_this_server_may_use_its_cookie(db_engine, asgi_app):
+    # Opened as http://127.0.0.1:8000 although HOST_URL names another host: Origin and Host
+    # agree, so the request is same-origin by definition, and no other site can forge that pair.
+    transport = httpx.ASGITransport(app=asgi_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as browser:
+        await register(browser)
+        assert (await browser.post(REFRESH, headers={"Origin": "http://127.0.0.1:8000"})).status_code == 200
+        assert_problem(await browser.post(REFRESH, headers={"Origin": "http://127.0.0.1:9000"}), 403)
+
+
+async def test_a_token_in_the_body_needs_no_origin_check(client):
+    user = await register(client)
+    client.cookies.clear()
+    response = await client.post(REFRESH, json={"refresh_token": user["refresh_token"]}, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 200

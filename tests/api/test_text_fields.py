@@ -11,7 +11,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
-from linkapp.api.routes import ai, analytics, auth, keys, links
+from linkapp.api.routes import account, ai, analytics, auth, keys, links
 from linkapp.models import ApiKey, Link, LinkTag, RefreshToken, User
 from linkapp.models.text import SafeText
 from tests.api.test_api_errors import assert_problem
@@ -54,6 +54,8 @@ CASES = [
     *_cases("POST", "/auth/login", {"username": "{username}", "password": PASSWORD, "refresh_token": "{refresh}"}),
     *_cases("POST", "/auth/refresh", {"refresh_token": "{refresh}"}),
     *_cases("POST", "/auth/logout", {"refresh_token": "{refresh}"}),
+    *_cases("POST", "/auth/password", {"current_password": PASSWORD, "new_password": "Quiet-Harbor-Lantern7"}),
+    *_cases("DELETE", "/auth/me", {"password": PASSWORD}),
     *_cases("POST", "/auth/keys", {"name": "nightly report"}),
     *_cases("POST", "/links", LINK),
     *_cases("PATCH", "/links/{link_id}", LINK),
@@ -99,7 +101,7 @@ async def test_a_tab_is_the_one_control_character_let_through(client):
 def _request_bodies() -> list[tuple[str, str, type]]:
     """(method, path, model) for every route that reads a body."""
     bodies = []
-    for module in (auth, keys, links, analytics, ai):
+    for module in (auth, account, keys, links, analytics, ai):
         for route in module.router.routes:
             assert isinstance(route, APIRoute)
             for param in route.dependant.body_params:

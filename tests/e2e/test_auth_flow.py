@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -115,3 +116,41 @@ def test_other_users_link_is_not_shown(page, base_url):
     page.goto(f"/links/{secret['id']}")
     expect(page.locator("#link-not-found")).to_be_visible()
     expect(page.get_by_text("Owner only")).to_have_count(0)
+
+
+def test_no_script_can_read_the_session(page, context, signed_in):
+    # A script injected into the page (XSS) must find nothing that outlives one access token.
+    visible = page.evaluate("() => [document.cookie, JSON.stringify(localStorage), JSON.stringify(sessionStorage)].join(' ')")
+    [refresh] = [cookie for cookie in context.cookies() if cookie["name"] == "refresh_token"]
+    assert refresh["value"] not in visible and "linkapp_session" not in visible
+    assert refresh["httpOnly"] is True and refresh["path"] == "/api/v1/auth" and refresh["sameSite"] == "Lax"
+    assert refresh["expires"] > time.time() + 29 * 86400  # the session itself lasts 30 days
+
+
+def test_the_old_script_readable_session_cookie_is_dropped(page, context, base_url, signed_in):
+    # Left by the UI before it kept its session in the HttpOnly refresh cookie; a new tab's first
+    # call to the API drops it.
+    context.add_cookies([{"name": "linkapp_session", "value": "an-old-30-day-token", "url": base_url}])
+    other = context.new_page()
+    other.goto("/")
+    expect(other.locator("#user-menu")).to_be_visible()
+    assert "linkapp_session" not in other.evaluate("() => document.cookie")
+
+
+def test_an_open_page_renews_its_access_token_before_it_expires(page, context, signed_in):
+    # The server under test issues one-minute access tokens: the page must renew its own, through
+    # the cookie, and keep working past the first token's end without a reload.
+    started = time.monotonic()
+    before = next(cookie["value"] for cookie in context.cookies() if cookie["name"] == "refresh_token")
+    with page.expect_response(lambda response: response.url.endswith("/api/v1/auth/refresh"), timeout=60_000) as renewal:
+        pass
+    assert renewal.value.status == 200
+    after = next(cookie["value"] for cookie in context.cookies() if cookie["name"] == "refresh_token")
+    assert after != before  # rotated, as every refresh is
+    page.wait_for_timeout(max(0.0, 62 - (time.monotonic() - started)) * 1000)
+    page.click("#empty-new-link")
+    page.fill("#link-url", "https://example.com/after-renewal")
+    page.fill("#link-title", "Made after the first token expired")
+    page.click("#save-link")
+    expect(page.locator(".link-row .link-title").first).to_have_text("Made after the first token expired")
+    expect(page).to_have_url(re.compile(r"/$"))

@@ -6,7 +6,9 @@ the app has (every module of `linkapp.state` imported first), tells it the page 
 as Reflex does with each event (path, query, client token, client address, headers), and runs one
 handler to its end, whether it returns, is async or yields. `get_state` finds sibling states
 (AuthState ...) in the same tree. What the handlers send the browser (redirects, toasts) comes
-back as `Sent`. The states reach the database through `linkapp.db`, which the `db_engine`
+back as `Sent`. The page's own calls to /api/v1/auth (sign-in, renewal, sign-out: `auth_calls`)
+are made as the browser makes them, over HTTP against the API with the tab's cookie jar, and their
+answers handed to the callback the state named. The states reach the database through `linkapp.db`, which the `db_engine`
 fixture points at the database under test (SQLite and PostgreSQL).
 """
 
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 import reflex as rx
 from reflex.constants import RouteVar
@@ -30,10 +33,12 @@ from reflex.istate.data import RouterData
 
 import linkapp.state
 from linkapp import db as database
+from linkapp.api.app import api
 from linkapp.core import ids
 from linkapp.models.link import LinkCreate
 from linkapp.services.accounts import sessions, users
 from linkapp.services.links import service as link_service
+from linkapp.state import auth_calls
 from linkapp.state.auth import AuthState
 from tests.factories import PASSWORD, unique_username
 
@@ -46,6 +51,8 @@ BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Ge
 S = TypeVar("S", bound=rx.State)
 # How a toast reaches the browser: a call of the toaster's method with the message first.
 _TOAST = re.compile(r'\?\.\["(success|error|info|warning|message)"\]\(("(?:[^"\\]|\\.)*")')
+# An auth call's callback names the handler the answer goes to.
+_CALLBACK = re.compile(r'ReflexEvent\("([\w.]+)"')
 
 
 @dataclass(frozen=True)
@@ -75,12 +82,16 @@ class Tab:
         headers: Request headers of the connection beyond origin and user agent.
     """
 
-    def __init__(self, path: str = "/", *, ip: str = "203.0.113.10", headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, path: str = "/", *, ip: str = "203.0.113.10", headers: dict[str, str] | None = None, cookies: dict[str, str] | None = None
+    ) -> None:
         # Reflex builds a tab's states itself (its state manager passes this flag); so do we.
         self.root = rx.State(_reflex_internal_init=True)
         self.token = uuid.uuid4().hex
         self.ip = ip
-        self.headers = {"origin": ORIGIN, "user-agent": BROWSER_UA, **(headers or {})}
+        self.headers = {"origin": ORIGIN, "host": ORIGIN.split("//")[1], "user-agent": BROWSER_UA, **(headers or {})}
+        # The browser's cookies for /api/v1/auth (the refresh cookie).
+        self.cookies: dict[str, str] = dict(cookies or {})
         self.visit(path)
 
     def __getitem__(self, state_cls: type[S]) -> S:
@@ -121,7 +132,50 @@ class Tab:
             items = [result]
         # Each item is None, one event or a list of them (`return [rx.set_clipboard(...), rx.toast(...)]`).
         specs = [spec for item in items if item is not None for spec in (item if isinstance(item, list | tuple) else [item])]
-        return Sent(Event.from_event_type(specs) if specs else [])
+        events = Event.from_event_type(specs) if specs else []
+        sent = []
+        for event in events:
+            sent.append(event)
+            if event.name == "_call_script" and str(event.payload["javascript_code"]).startswith(auth_calls._CALL):
+                sent.extend((await self._run_auth_call(event)).events)
+        return Sent(sent)
+
+    async def _run_auth_call(self, event: Event) -> Sent:
+        """What the browser does with an auth call: POST it with the tab's cookies, hand the answer on."""
+        # The script is the call's function applied to its arguments: the URL and the JSON body.
+        arguments = str(event.payload["javascript_code"])[len(auth_calls._CALL) + 1 : -1]
+        url, end = json.JSONDecoder().raw_decode(arguments)
+        body = json.loads(arguments[end:].removeprefix(", "))
+        transport = httpx.ASGITransport(app=api, client=(self.ip, 50000))
+        headers = {"origin": self.headers["origin"], "user-agent": self.headers["user-agent"]}
+        if self.cookies:
+            headers["cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN, headers=headers) as browser:
+            response = await browser.post(url, json=body) if body is not None else await browser.post(url)
+        self._keep_cookies(response)
+        try:
+            answer_body = response.json()
+        except ValueError:
+            answer_body = None
+        result = {"status": response.status_code, "body": answer_body, "retry_after": response.headers.get("retry-after")}
+        handler_name = _CALLBACK.search(event.payload["callback"]).group(1).rpartition(".")[2]
+        return await self.fire(getattr(AuthState, handler_name), result)
+
+    def _keep_cookies(self, response: httpx.Response) -> None:
+        """Set-Cookie as a browser applies it: a value replaces, an expired or empty one deletes."""
+        for header in response.headers.get_list("set-cookie"):
+            first, *attributes = (part.strip() for part in header.split(";"))
+            name, _, value = first.partition("=")
+            gone = not value.strip('"') or any(attribute.lower() in ("max-age=0", "max-age=-1") for attribute in attributes)
+            if gone:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value.strip('"')
+
+    @property
+    def refresh_cookie(self) -> str:
+        """The refresh token the browser holds now ("" when none)."""
+        return self.cookies.get("refresh_token", "")
 
 
 @dataclass(frozen=True)
@@ -157,9 +211,16 @@ async def stored_links(member: Member) -> list:
 
 
 def tab_with_session(session_token: str, path: str = "/", **connection) -> Tab:
-    """A tab of a browser whose session cookie holds `session_token`, as a returning browser's does."""
-    tab = Tab(path, **connection)
-    tab[AuthState].session_token = session_token
+    """A new tab of a browser whose refresh cookie holds `session_token`, as a returning browser's
+    does: not signed in until the page renews its session (`signed_in_tab`)."""
+    return Tab(path, cookies={"refresh_token": session_token}, **connection)
+
+
+async def signed_in_tab(session_token: str, path: str = "/", **connection) -> Tab:
+    """A returning browser's tab on `path` once the page renewed its session from the cookie."""
+    tab = tab_with_session(session_token, path, **connection)
+    await tab.fire(AuthState.require_login)
+    assert tab[AuthState].signed_in, "the refresh cookie did not sign the tab in"
     return tab
 
 
@@ -175,6 +236,6 @@ def tab(db_engine) -> Tab:
 
 
 @pytest.fixture
-def member_tab(member) -> Tab:
+async def member_tab(member) -> Tab:
     """A tab on the dashboard, signed in as `member`."""
-    return tab_with_session(member.session_token)
+    return await signed_in_tab(member.session_token)

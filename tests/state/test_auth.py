@@ -6,6 +6,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+import reflex as rx
 
 from linkapp import db as database
 from linkapp.core.config import settings
@@ -16,6 +17,12 @@ from tests.state.conftest import Tab, make_member, tab_with_session
 
 WRONG_PASSWORD = "Not-The-Password-1"
 TOO_MANY = re.compile(r"Too many attempts\. Try again in \d+ seconds\.")
+
+
+def _client_stored(state_cls) -> list[str]:
+    """The vars of `state_cls` and its substates that live in the browser (cookies, local storage)."""
+    own = [f"{state_cls.__name__}.{name}" for name in state_cls.get_fields() if state_cls._is_client_storage(name)]
+    return own + [name for sub in state_cls.get_substates() for name in _client_stored(sub)]
 
 
 def _login_page(next_path: str | None = None, **connection) -> Tab:
@@ -30,9 +37,11 @@ async def test_login_with_the_right_password_signs_in_and_goes_back(member):
     auth = tab[AuthState]
     assert sent.redirects == ["/links/abc"]
     assert (auth.signed_in, auth.username, auth.form_error) == (True, member.username, "")
-    # The session cookie it set opens the dashboard in another tab of the same browser.
-    other = tab_with_session(auth.session_token)
-    assert (await other.fire(AuthState.require_login)).redirects == []
+    # The refresh cookie the API set opens the dashboard in another tab of the same browser...
+    other = tab_with_session(tab.refresh_cookie)
+    assert (await other.fire(AuthState.require_login)).redirects == [] and other[AuthState].username == member.username
+    # ...and no state keeps anything in the browser where a script could read it.
+    assert _client_stored(rx.State) == []
 
 
 @pytest.mark.parametrize("username", ["known", "nobody_here"])
@@ -190,7 +199,7 @@ async def test_logout_revokes_the_session_not_just_the_cookie(member):
     sent = await tab.fire(AuthState.logout)
 
     assert sent.redirects == ["/login"]
-    assert (tab[AuthState].signed_in, tab[AuthState].session_token) == (False, "")
+    assert (tab[AuthState].signed_in, tab.refresh_cookie) == (False, "")
     # A copy of the cookie taken before signing out no longer opens the dashboard.
     stolen = tab_with_session(member.session_token)
     assert (await stolen.fire(AuthState.require_login)).redirects == ["/login?next=/"]

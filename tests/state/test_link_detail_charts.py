@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from linkapp.state.link_detail import LinkDetailState
 from tests.factories import store_clicks
-from tests.state.conftest import make_link, tab_with_session
+from tests.state.conftest import make_link, signed_in_tab
 
 PLANTED = '<a href="https://evil.example">x</a>'
 
@@ -16,7 +16,7 @@ async def test_link_page_source_chart_shows_a_planted_link_as_text(member):
     moment = datetime.now(UTC) - timedelta(hours=1)
     await store_clicks({"id": public_id}, moment, moment, source=PLANTED)
     await store_clicks({"id": public_id}, moment, source="news")
-    tab = tab_with_session(member.session_token, f"/links/{public_id}")
+    tab = await signed_in_tab(member.session_token, f"/links/{public_id}")
     tab[LinkDetailState].public_id = public_id
 
     await tab.fire(LinkDetailState.set_tz_and_load, "UTC")

@@ -9,7 +9,7 @@ from linkapp.state.insights import InsightsState
 from linkapp.state.link_detail import LinkDetailState
 from linkapp.state.link_form import LinkFormState
 from linkapp.state.links import LinksState
-from tests.state.conftest import make_link, stored_links, tab_with_session
+from tests.state.conftest import make_link, signed_in_tab, stored_links
 
 
 async def test_dashboard_learns_the_browser_zone_for_every_state(member, member_tab):
@@ -37,7 +37,7 @@ async def test_zone_is_utc_when_the_browser_names_none_or_an_unknown_one(member,
 
 async def test_zone_picked_on_a_link_page_is_the_viewers_zone(member):
     public_id = await make_link(member, expires_at=datetime.now(UTC) + timedelta(days=3))
-    tab = tab_with_session(member.session_token, f"/links/{public_id}")
+    tab = await signed_in_tab(member.session_token, f"/links/{public_id}")
     await tab.fire(LinkDetailState.start)
     await tab.fire(LinkDetailState.set_tz_and_load, "Europe/Paris")
     assert tab[AuthState].time_zone == "Europe/Paris"
@@ -54,7 +54,7 @@ async def test_zone_picked_on_a_link_page_is_the_viewers_zone(member):
 async def test_edit_form_shows_and_reads_expiry_in_the_viewers_zone(member):
     when = datetime(2031, 5, 4, 22, 30, tzinfo=UTC)
     public_id = await make_link(member, expires_at=when)
-    tab = tab_with_session(member.session_token, "/")
+    tab = await signed_in_tab(member.session_token, "/")
     await tab.fire(LinksState.set_tz_and_load, "Asia/Tokyo")
     await tab.fire(LinkFormState.open_edit, public_id)
     assert tab[LinkFormState].expires_at == "2031-05-05T07:30"

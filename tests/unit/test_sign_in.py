@@ -1,4 +1,5 @@
-"""The one sign-in and registration path (linkapp.services.accounts.sign_in), and the web UI's use of it."""
+"""The one sign-in and registration path (linkapp.services.accounts.sign_in), which the API and so
+the web UI's pages take; and the address the UI's states record events with."""
 
 from __future__ import annotations
 
@@ -140,37 +141,6 @@ async def test_sign_up_from_one_ipv6_64_is_one_client(db, monkeypatch):
     with pytest.raises(RateLimited):
         await sign_up(db=db, ip="2001:db8:5:6::2", username=unique_username(), password=PASSWORD)
     assert (await sign_up(db=db, ip="2001:db8:5:7::1", username=unique_username(), password=PASSWORD)).verdict.allowed
-
-
-async def test_sign_in_limit_spent_by_the_api_refuses_the_web_ui(client, db, username, monkeypatch):
-    # Both edges count under one key: what the API spent, the UI cannot spend again.
-    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "2/minute")
-    for _ in range(2):
-        response = await client.post("/api/v1/auth/login", json={"username": username.upper(), "password": "Wrong-pass1"})
-        assert response.status_code == 401
-    with pytest.raises(RateLimited):
-        await sign_in(db=db, ip=API_PEER, username=username, password=PASSWORD)
-    state = auth_state(API_PEER)
-    state.form_username, state.form_password = username.lower(), PASSWORD
-    assert await state._sign_in(sign_in) is False
-    assert state.form_error.startswith("Too many attempts") and not state.signed_in
-
-
-async def test_sign_in_limit_spent_by_the_web_ui_refuses_the_api(client, username, monkeypatch):
-    monkeypatch.setattr(settings, "RATE_LIMIT_LOGIN", "1/minute")
-    state = auth_state(API_PEER)
-    state.form_username, state.form_password = username.swapcase(), "Wrong-pass1"
-    assert await state._sign_in(sign_in) is False
-    assert state.form_error == users.BAD_CREDENTIALS
-    response = await client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 429
-
-
-async def test_web_ui_sign_in_adopts_the_session(db, username):
-    state = auth_state(IP)
-    state.form_username, state.form_password = username, PASSWORD
-    assert await state._sign_in(sign_in) is True
-    assert state.username == username and state.session_token and state.signed_in
 
 
 def test_login_limit_key_is_case_blind_bounded_and_encodable():

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
-from linkapp.models.rollup import DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup
+from linkapp.models.rollup import (
+    DayRollup,
+    DayVisitor,
+    DimensionRollup,
+    QuarterHourRollup,
+)
+from linkapp.services.accounts import audit, sessions
 from linkapp.services.clicks import store as click_store
 from linkapp.services.rollups import writes as rollup_writes
 from linkapp.services.visitors import bots
@@ -92,8 +98,11 @@ async def rescore_bots(db: AsyncSession) -> int:
 
 
 async def daily(db: AsyncSession, retention_days: int) -> None:
-    """What runs once a day: old visitor salts go, and raw clicks past the retention period."""
+    """What runs once a day: old visitor salts go, expired refresh tokens, audit events past their
+    keeping, and raw clicks past the retention period."""
     await click_store.forget_old_salts(db)
+    await sessions.prune(db)
+    await audit.prune(db)
     await db.commit()
     await purge_old_clicks(db, retention_days)
 

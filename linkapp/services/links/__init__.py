@@ -4,5 +4,6 @@
 at (`hosts` reads a target's host as browsers do, to refuse loopback and this service);
 `reserved` the codes the app keeps for itself; `redirects` resolves a code on the hot path
 (cached, single-flight); `allowance` keeps `max_clicks` exact; `changes` tells every instance
-that a link changed so none redirects the old way.
+that a link changed so none redirects the old way; `closing` deletes an account with all its
+links, stopping them on every instance.
 """

@@ -256,3 +256,11 @@ async def remove_link(db: AsyncSession, link_id: int, owner_id: int) -> None:
         await db.execute(update(DayRollup).where(owner_rows(DayRollup), DayRollup.day == day).values(visitors=remaining))
     for model in (QuarterHourRollup, DayRollup, DimensionRollup, DayVisitor):
         await db.execute(delete(model).where(link_rows(model)))
+
+
+async def remove_owner(db: AsyncSession, owner_id: int) -> None:
+    """Drop every rollup of an owner who is going, theirs and their links' (same transaction)."""
+    links = select(Link.id).where(Link.owner_id == owner_id)
+    for model in (QuarterHourRollup, DayRollup, DimensionRollup, DayVisitor):
+        await db.execute(delete(model).where(model.scope == LINK_SCOPE, model.scope_id.in_(links)))
+        await db.execute(delete(model).where(model.scope == OWNER_SCOPE, model.scope_id == owner_id))
