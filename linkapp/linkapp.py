@@ -7,6 +7,7 @@ from linkapp.api.app import api
 from linkapp.api.headers import SecurityHeaders
 from linkapp.core import broadcast
 from linkapp.lifespan import click_writer
+from linkapp.pages.account import security_page
 from linkapp.pages.auth import login_page, register_page
 from linkapp.pages.dashboard import dashboard_page
 from linkapp.pages.link import link_page
@@ -15,6 +16,7 @@ from linkapp.redirect import ShortLinks
 from linkapp.services.clicks import feed, maintenance
 from linkapp.services.links import changes
 from linkapp.state import live
+from linkapp.state.account import AccountState
 from linkapp.state.auth import AuthState
 from linkapp.state.insights import InsightsState
 from linkapp.state.link_detail import LinkDetailState
@@ -45,6 +47,7 @@ app.register_lifespan_task(maintenance.upkeep)
 app.register_lifespan_task(broadcast.listener, channels=(changes.CHANNEL, feed.CHANNEL))
 app.add_page(dashboard_page, route=routes.INDEX, title="Dashboard · Linkapp", on_load=[AuthState.require_login, LinksState.start, InsightsState.load_quick(False)])
 app.add_page(link_page, route=routes.LINK, title="Link · Linkapp", on_load=[AuthState.require_login, LinkDetailState.start, InsightsState.load_quick(True)])
+app.add_page(security_page, route=routes.SECURITY, title="Security · Linkapp", on_load=[AuthState.require_login, AccountState.load])
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · Linkapp", on_load=AuthState.redirect_if_signed_in)
 app.add_page(register_page, route=routes.REGISTER, title="Create account · Linkapp", on_load=AuthState.redirect_if_signed_in)
 app.add_page(not_found_page, route=routes.NOT_FOUND, title="Not found · Linkapp")
