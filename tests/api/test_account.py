@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
+from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.event import LinkEvent
-from linkapp.models.rollup import DayRollup
+from linkapp.models.rollup import LINK_SCOPE, OWNER_SCOPE, DayRollup
 from linkapp.models.user import User
 from tests.api.test_auth import LOGIN, ME, assert_problem, client_at
 from tests.factories import PASSWORD, create_link, register, short_path, store_clicks
@@ -154,6 +155,10 @@ async def test_closing_the_account_takes_everything_and_its_short_links_answer_4
     neighbour_client_user = await register(client)
     neighbours = await create_link(client, neighbour_client_user)
 
+    link_id, owner_id = ids.decode_link_id(link["id"]), ids.decode_user_id(user["id"])
+    theirs = or_(and_(DayRollup.scope == LINK_SCOPE, DayRollup.scope_id == link_id), and_(DayRollup.scope == OWNER_SCOPE, DayRollup.scope_id == owner_id))
+    assert await db.scalar(select(func.count()).select_from(DayRollup).where(theirs)) >= 2
+
     response = await client.request("DELETE", ME, json={"password": PASSWORD}, headers=user["headers"])
 
     assert response.status_code == 204
@@ -161,8 +166,8 @@ async def test_closing_the_account_takes_everything_and_its_short_links_answer_4
     assert_problem(await client.get(ME, headers=user["headers"]), 401)
     assert_problem(await client.post(LOGIN, json={"username": user["username"], "password": PASSWORD}), 401)
     assert await db.scalar(select(func.count()).select_from(User).where(User.username == user["username"])) == 0
-    assert await db.scalar(select(func.count()).select_from(LinkEvent)) == 0
-    assert await db.scalar(select(func.count()).select_from(DayRollup)) == 0
+    assert await db.scalar(select(func.count()).select_from(LinkEvent).where(LinkEvent.link_id == link_id)) == 0
+    assert await db.scalar(select(func.count()).select_from(DayRollup).where(theirs)) == 0
     # Nobody else's links are touched.
     assert (await client.get(short_path(neighbours))).status_code == 302
 
