@@ -1,4 +1,4 @@
-"""Reflex configuration: the database URL, Redis and CORS come from linkapp's settings."""
+"""Reflex configuration: the database URL, Redis, CORS and the public address come from linkapp's settings."""
 
 import reflex as rx
 
@@ -13,6 +13,9 @@ config = rx.Config(
     db_url=settings.sync_database_url,
     async_db_url=settings.async_database_url,
     redis_url=settings.REDIS_URL,
+    # Where the pages open their websocket: HOST_URL, the public address, once it is set (behind a
+    # load balancer it is not this process's port, which Reflex's default would bake in).
+    **({"api_url": settings.host_origin} if "HOST_URL" in settings.model_fields_set else {}),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium"))],

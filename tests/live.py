@@ -1,4 +1,4 @@
-"""Start the real app the way the README does (`reflex run --env prod`), for end-to-end tests."""
+"""Start the real app as production does (`python -m linkapp.serve`, the image's command), for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -23,12 +23,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def migrate(database_url: str) -> None:
+    """`alembic upgrade head` on `database_url`, as the image's migrate step runs it."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    subprocess.run([str(VENV_BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
 @dataclass
 class LiveServer:
     process: subprocess.Popen
     base_url: str
     log_path: Path
     database_url: str
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         """Signal the whole process group and wait; returns the exit code."""
@@ -53,9 +63,23 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(database_url: str, log_path: Path, *, backend_only: bool = False, extra_env: dict | None = None, timeout: float = 240) -> LiveServer:
-    """Migrate `database_url`, start the app on a free port and wait until /healthz answers."""
-    port = free_port()
+def start_server(
+    database_url: str,
+    log_path: Path,
+    *,
+    backend_only: bool = False,
+    extra_env: dict | None = None,
+    timeout: float = 240,
+    migrate_first: bool = True,
+    port: int | None = None,
+) -> LiveServer:
+    """Migrate `database_url` (unless told not to), start the app on `port` (a free one by
+    default) and wait until /healthz answers.
+
+    The whole app runs as the image runs it (`python -m linkapp.serve`: the frontend is built
+    only when it changed); `backend_only` runs the API and the short links alone, with no frontend.
+    """
+    port = port or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -67,11 +91,16 @@ def start_server(database_url: str, log_path: Path, *, backend_only: bool = Fals
         "SPOOL_DIR": str(log_path.parent / "spool"),
         **(extra_env or {}),
     }
-    subprocess.run([str(VENV_BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
-    mode = ["--backend-only", "--backend-port", str(port)] if backend_only else ["--single-port", "--frontend-port", str(port), "--backend-port", str(port)]
+    if migrate_first:
+        migrate(database_url)
+    if backend_only:
+        command = [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--backend-only", "--backend-port", str(port)]
+    else:
+        command = [sys.executable, "-m", "linkapp.serve", "--port", str(port)]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        [str(VENV_BIN / "reflex"), "run", "--env", "prod", *mode],
+        command,
         cwd=ROOT,
         env=env,
         stdout=log_file,
