@@ -1,0 +1,233 @@
+"""The outbox: events owed to hooks, added to the caller's session so they land (or vanish) with the
+change they announce, and the bell that wakes this process's dispatchers once that commits.
+
+Link changes call `enqueue`, which asks the database which of the owner's hooks want the event:
+exact, and one small query per change. The click writer calls `enqueue_clicks` for each batch it
+stores; asking per batch would cost every batch a query, so `subscribers` keeps which owners have
+a hook for `link.clicked` (reloaded every few seconds, and at once when a hook changes in this
+process) and each link's owner (which never changes). A batch whose links no hook wants costs
+nothing; one that some hook wants costs one INSERT, whatever its size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+
+from psycopg.errors import UniqueViolation
+from pydantic import BaseModel
+from sqlalchemy import event, false, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkapp import db as database
+from linkapp.core import ids
+from linkapp.core.times import utcnow
+from linkapp.models.link import Link
+from linkapp.models.webhook import Webhook, WebhookDelivery
+from linkapp.services.webhooks import events
+
+EventData = Mapping | BaseModel | Callable[[], Awaitable[Mapping | BaseModel]]
+SUBSCRIBERS_TTL = 10.0  # seconds before a hook made or changed on another instance gets clicks
+MAX_KNOWN_OWNERS = 100_000
+_RUNG = "linkapp.webhooks.rung"  # session.info key: hooks owed events once the session commits
+
+
+class Bell:
+    """Wakes the dispatchers of this process; rung from any thread (the click writer has its own)."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[object, tuple[asyncio.AbstractEventLoop, Callable[[frozenset[int] | None], None]]] = {}
+        self._lock = threading.Lock()
+
+    def listen(self, callback: Callable[[frozenset[int] | None], None]) -> Callable[[], None]:
+        """Call `callback` on this loop with the hooks owed new events (None: hooks changed); returns the way to stop."""
+        token = object()
+        with self._lock:
+            self._listeners[token] = (asyncio.get_running_loop(), callback)
+
+        def stop() -> None:
+            with self._lock:
+                self._listeners.pop(token, None)
+
+        return stop
+
+    def ring(self, hook_ids: Iterable[int] | None = None) -> None:
+        which = None if hook_ids is None else frozenset(hook_ids)
+        with self._lock:
+            listeners = list(self._listeners.values())
+        for loop, callback in listeners:
+            try:
+                loop.call_soon_threadsafe(callback, which)
+            except RuntimeError:  # that loop is closed: its dispatcher is gone
+                pass
+
+
+bell = Bell()
+
+
+def _committed(session) -> None:
+    hook_ids = session.info.pop(_RUNG, None)
+    if hook_ids:
+        bell.ring(hook_ids)
+
+
+def ring_after_commit(db: AsyncSession, hook_ids: Iterable[int]) -> None:
+    """Wake the dispatchers for `hook_ids` once `db` commits (a rollback wakes nobody for them)."""
+    session = db.sync_session
+    pending = session.info.get(_RUNG)
+    if pending is None:
+        pending = session.info[_RUNG] = set()
+        event.listen(session, "after_commit", _committed, once=True)
+    pending.update(hook_ids)
+
+
+def add(db: AsyncSession, hook_ids: Iterable[int], event_type: str, data: Mapping, *, event_id: str | None = None) -> str:
+    """Owe `hook_ids` one event (no commit: it lands with the caller's). Returns the event's id."""
+    hook_ids = list(hook_ids)
+    event_id = event_id or events.new_event_id()
+    now = utcnow()
+    payload = events.body(event_id, event_type, now, dict(data))
+    db.add_all(
+        WebhookDelivery(hook_id=hook_id, event_id=event_id, event_type=event_type, payload=payload, created_at=now, next_attempt_at=now)
+        for hook_id in hook_ids
+    )
+    ring_after_commit(db, hook_ids)
+    return event_id
+
+
+async def enqueue(db: AsyncSession, user_id: int, event_type: str, data: EventData) -> str | None:
+    """Owe the event to each enabled hook of `user_id` that wants it, in the caller's transaction.
+
+    Args:
+        db: The session whose commit also writes what the event announces.
+        user_id: Whose hooks.
+        event_type: One of `events.EVENTS`.
+        data: The event's `data`: a dict or model, or an async function returning one, called
+            only when some hook wants the event (a link's public shape costs queries).
+
+    Returns:
+        The event's id, or None when no hook wants it.
+    """
+    rows = (await db.execute(select(Webhook.id, Webhook.events).where(Webhook.user_id == user_id, Webhook.disabled == false()))).all()
+    wanted = [hook_id for hook_id, names in rows if event_type in names.split(",")]
+    if not wanted:
+        return None
+    if callable(data):
+        data = await data()
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    return add(db, wanted, event_type, data)
+
+
+class Subscribers:
+    """Which hooks want the clicks of which links, for the click writer, without a query per batch."""
+
+    def __init__(self, ttl: float = SUBSCRIBERS_TTL) -> None:
+        self.ttl = ttl
+        self._hooks_by_owner: dict[int, tuple[int, ...]] = {}
+        self._fresh_until = 0.0
+        self._generation = 0
+        self._owners: dict[int, int] = {}
+
+    def invalidate(self) -> None:
+        """A hook changed: reload before the next batch."""
+        self._generation += 1
+        self._fresh_until = 0.0
+
+    def reset(self) -> None:
+        """Forget everything (tests, or a restored database)."""
+        self.invalidate()
+        self._hooks_by_owner, self._owners = {}, {}
+
+    async def _load(self, db: AsyncSession) -> None:
+        generation = self._generation
+        rows = (await db.execute(select(Webhook.id, Webhook.user_id, Webhook.events).where(Webhook.disabled == false()).order_by(Webhook.id))).all()
+        by_owner: dict[int, list[int]] = {}
+        for hook_id, user_id, names in rows:
+            if events.LINK_CLICKED in names.split(","):
+                by_owner.setdefault(user_id, []).append(hook_id)
+        self._hooks_by_owner = {owner: tuple(hooks) for owner, hooks in by_owner.items()}
+        if generation == self._generation:  # else a change came in meanwhile: load again next time
+            self._fresh_until = time.monotonic() + self.ttl
+
+    async def for_links(self, db: AsyncSession, link_ids: set[int]) -> dict[int, tuple[int, ...]]:
+        """The hooks that want clicks of each of `link_ids` (links no hook wants are left out)."""
+        if time.monotonic() >= self._fresh_until:
+            await self._load(db)
+        if not self._hooks_by_owner:
+            return {}
+        unknown = [link_id for link_id in link_ids if link_id not in self._owners]
+        if unknown:
+            if len(self._owners) + len(unknown) > MAX_KNOWN_OWNERS:
+                self._owners = {}
+            rows = await db.execute(select(Link.id, Link.owner_id).where(Link.id.in_(unknown)))
+            self._owners.update({link_id: owner_id for link_id, owner_id in rows.all()})
+        wanted = {}
+        for link_id in link_ids:
+            hooks = self._hooks_by_owner.get(self._owners.get(link_id, -1))
+            if hooks:
+                wanted[link_id] = hooks
+        return wanted
+
+
+subscribers = Subscribers()
+
+
+async def enqueue_clicks(db: AsyncSession, rows: list[dict]) -> int:
+    """Owe each stored click to the hooks that want its link's clicks, in the batch's transaction.
+
+    Args:
+        db: The click writer's session for the batch.
+        rows: The batch's link_events rows, as the writer stored them.
+
+    Returns:
+        How many outbox rows were written (a click already owed to a hook is skipped).
+    """
+    wanted = await subscribers.for_links(db, {row["link_id"] for row in rows})
+    if not wanted:
+        return 0
+    now = utcnow()
+    created = events.rfc3339(now)
+    codes = {link_id: ids.encode_link_id(link_id) for link_id in wanted}
+    owed: list[tuple[int, str, str]] = []
+    for row in rows:
+        hook_ids = wanted.get(row["link_id"])
+        if hook_ids:
+            event_id = events.click_event_id(row.get("click_id"))
+            payload = events.click_body(event_id, created, row, codes[row["link_id"]])
+            owed.extend((hook_id, event_id, payload) for hook_id in hook_ids)
+    await _insert(db, owed, events.LINK_CLICKED, now)
+    ring_after_commit(db, {hook_id for hooks in wanted.values() for hook_id in hooks})
+    return len(owed)
+
+
+_COLUMNS = ("hook_id", "event_id", "event_type", "payload", "created_at", "next_attempt_at", "status", "attempts")
+
+
+async def _insert(db: AsyncSession, owed: list[tuple[int, str, str]], event_type: str, now: datetime) -> None:
+    """Write outbox rows `(hook_id, event_id, payload)`; a click already owed to a hook (a replayed batch) is skipped."""
+    if db.bind.dialect.name == "postgresql":
+        try:
+            async with db.begin_nested():  # a savepoint: COPY fails as a whole on a row already there
+                await _copy(db, owed, event_type, now)
+            return
+        except UniqueViolation:
+            pass
+    table = WebhookDelivery.__table__
+    statement = database.insert_for(db.bind.dialect.name, table).on_conflict_do_nothing(index_elements=["hook_id", "event_id"])
+    values = {"event_type": event_type, "created_at": now, "next_attempt_at": now, "status": "pending", "attempts": 0}
+    await db.execute(statement, [{"hook_id": hook_id, "event_id": event_id, "payload": payload, **values} for hook_id, event_id, payload in owed])
+
+
+async def _copy(db: AsyncSession, owed: list[tuple[int, str, str]], event_type: str, now: datetime) -> None:
+    """PostgreSQL: COPY of text made here in one piece, far cheaper for this process than the
+    driver adapting every value. In COPY's text format only a backslash needs escaping here:
+    JSON text holds no raw tab or line break."""
+    rest = f"\t{event_type}\t{{}}\t{now.isoformat()}\t{now.isoformat()}\tpending\t0\n"
+    lines = "".join(f"{hook_id}\t{event_id}" + rest.format(payload.replace("\\", "\\\\")) for hook_id, event_id, payload in owed)
+    connection = (await (await db.connection()).get_raw_connection()).driver_connection
+    async with connection.cursor() as cursor, cursor.copy(f"COPY webhook_deliveries ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        await copy.write(lines)
