@@ -3,8 +3,10 @@
 import reflex as rx
 
 from linkapp import routes
+from linkapp.api import request_log
 from linkapp.api.app import api
 from linkapp.api.headers import SecurityHeaders
+from linkapp.api.request_log import RequestLog
 from linkapp.core import broadcast
 from linkapp.lifespan import click_writer
 from linkapp.pages.account import security_page
@@ -15,6 +17,8 @@ from linkapp.pages.not_found import not_found_page
 from linkapp.redirect import ShortLinks
 from linkapp.services.clicks import feed, maintenance
 from linkapp.services.links import changes
+from linkapp.services.links import imports as link_imports
+from linkapp.services.webhooks import running as webhooks
 from linkapp.state import live
 from linkapp.state.account import AccountState
 from linkapp.state.auth import AuthState
@@ -22,10 +26,11 @@ from linkapp.state.insights import InsightsState
 from linkapp.state.link_detail import LinkDetailState
 from linkapp.state.links import LinksState
 
+request_log.configure()
 app = rx.App(
-    # Outermost last: the redirect answers before the security headers (it stays lean), and they
-    # wrap FastAPI whole, its 500s included.
-    api_transformer=[api, SecurityHeaders, ShortLinks],
+    # Outermost last: the redirect answers before the request log and the security headers (it
+    # stays lean); they wrap FastAPI whole, its 500s included.
+    api_transformer=[api, SecurityHeaders, RequestLog, ShortLinks],
     stylesheets=["/styles.css"],
 )
 
@@ -42,7 +47,11 @@ async def tab_connected(token: str) -> bool:
 
 live.use_connection_check(tab_connected)
 app.register_lifespan_task(click_writer)
+# After the click writer, so stopped before it: deliveries in flight can still note their outcome.
+app.register_lifespan_task(webhooks.dispatching)
 app.register_lifespan_task(maintenance.upkeep)
+# After the click writer: imports stopped at shutdown still find the database to mark themselves failed.
+app.register_lifespan_task(link_imports.running_imports)
 # Changed links leave every instance's cache; stored clicks refresh dashboards on every instance.
 app.register_lifespan_task(broadcast.listener, channels=(changes.CHANNEL, feed.CHANNEL))
 app.add_page(dashboard_page, route=routes.INDEX, title="Dashboard · Linkapp", on_load=[AuthState.require_login, LinksState.start, InsightsState.load_quick(False)])

@@ -1,8 +1,9 @@
-"""The tracked redirect: answers GET/HEAD /{code} for known short codes, passes all else on.
+"""The tracked redirect: answers GET/HEAD /{code} for short codes, passes all else on.
 
 A FastAPI catch-all at /{code} would shadow every one-segment Reflex page, so this is an ASGI
 middleware around the whole backend instead. It never waits for the database to write: the
-click is queued after the response has been sent.
+click is queued after the response has been sent. A code that leads nowhere gets one of
+`visitor_pages` (404, 410), HTML or text as the client asks.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from linkapp import visitor_pages
 from linkapp.api.headers import REFERRER_POLICY
 from linkapp.core import metrics, ratelimit
 from linkapp.core.config import settings
@@ -21,15 +23,16 @@ from linkapp.core.net import client_ip
 from linkapp.models.click import Click
 from linkapp.services.clicks.recorder import recorder
 from linkapp.services.links import redirects, reserved
+from linkapp.services.links.scan_marker import without_scan_marker
 from linkapp.services.links.urls import escape_non_ascii
 from linkapp.services.visitors import bots
+from linkapp.visitor_pages import NO_STORE, Page
 
 CODE_RE = re.compile(r"/([A-Za-z0-9_-]{1,64})")
-NO_STORE = (b"cache-control", b"private, no-store")
 # Where browsers say a request is a prefetch or preview: the standard header, Chrome's older
 # one, Safari's previews and Firefox's link prefetching.
 PURPOSE_HEADERS = (b"sec-purpose", b"purpose", b"x-purpose", b"x-moz")
-GONE_BODY = b"This short link has expired or reached its click limit."
+TEXT = (b"content-type", b"text/plain; charset=utf-8")
 
 
 WANTED_HEADERS = frozenset((b"user-agent", b"x-forwarded-for", b"referer", *PURPOSE_HEADERS))
@@ -118,6 +121,9 @@ class Visit:
 def _location(url: str, query: str) -> str:
     if not query or not settings.FORWARD_QUERY_PARAMS:
         return url
+    query = without_scan_marker(query)  # a QR code's marker is ours, not the target's
+    if not query:
+        return url
     base, _, fragment = url.partition("#")
     joined = f"{base}{'&' if '?' in base else '?'}{query}"
     return f"{joined}#{fragment}" if fragment else joined
@@ -139,28 +145,34 @@ class ShortLinks:
         verdict = await ratelimit.check(settings.RATE_LIMIT_REDIRECT, "redirect", visit.ip)
         limit_headers = [(key.lower().encode(), value.encode()) for key, value in verdict.headers().items()]
         if not verdict.allowed:
-            await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode())], b"Too many requests.", visit.method)
+            await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode()), TEXT], b"Too many requests.", visit.method)
             metrics.count_redirect(429)
             return
         now = datetime.now(UTC)
         outcome, target = await redirects.visit(code, now=now, counted=visit.is_human)
         if outcome is redirects.Outcome.MISSING:
-            # Unknown, deleted and disabled codes fall through to the app's 404 page.
+            # Unknown, deleted and disabled codes: answered here, not by the app's 404 page, so
+            # that a script gets text too. Every one-segment page of the app is a reserved word.
+            await _respond_page(send, visitor_pages.NOT_FOUND, scope, limit_headers, visit.method)
             metrics.count_redirect(404)
-            await self.app(scope, receive, send)
             return
+        location, status = target.url, target.status
         if outcome is redirects.Outcome.GONE:
-            await _respond(send, 410, limit_headers, GONE_BODY, visit.method)
-            metrics.count_redirect(410)
-            return
+            if target.fallback_url is None:
+                expired = target.expires_at is not None and target.expires_at <= now
+                await _respond_page(send, visitor_pages.EXPIRED if expired else visitor_pages.USED_UP, scope, limit_headers, visit.method)
+                metrics.count_redirect(410)
+                return
+            # Stored, but apart from the link's clicks; a bot keeps its own reason.
+            location, status = target.fallback_url, 302
+            visit.bot_reason = visit.bot_reason or bots.AFTER_EXPIRY
 
         # Raw non-ASCII bytes are escaped, so the query is forwarded and parsed byte for byte.
         query = escape_non_ascii(scope.get("query_string", b""))
-        headers = [(b"location", _location(target.url, query).encode("ascii")), *limit_headers]
-        if target.status in (302, 307):
-            headers.append(NO_STORE)
-        await _respond(send, target.status, headers, b"", visit.method)
-        metrics.count_redirect(target.status)
+        # Never cached, whatever the status: a browser that keeps a 301 stops asking, uncounted.
+        headers = [(b"location", _location(location, query).encode("ascii")), *limit_headers, NO_STORE]
+        await _respond(send, status, headers, b"", visit.method)
+        metrics.count_redirect(status)
         # Recorded only now, after the response went out, and exactly once.
         click = visit.click(target.link_id, clicked_at=now, query=query)
         if not recorder.record_nowait(click):
@@ -170,7 +182,10 @@ class ShortLinks:
 
 async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, method: str) -> None:
     headers = [*headers, REFERRER_POLICY, (b"content-length", str(len(body)).encode())]
-    if body:
-        headers.append((b"content-type", b"text/plain; charset=utf-8"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+
+async def _respond_page(send: Send, page: Page, scope: Scope, headers: list[tuple[bytes, bytes]], method: str) -> None:
+    page_headers, body = page.body_for(scope)
+    await _respond(send, page.status, [*headers, *page_headers], body, method)

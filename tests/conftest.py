@@ -50,6 +50,7 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 TABLES = (
     "link_events", "link_tags", "refresh_tokens", "api_keys", "links", "users",
     "rollup_quarter_hours", "rollup_days", "rollup_day_dimensions", "rollup_day_visitors", "visitor_salts",
+    "audit_events", "import_jobs", "webhook_deliveries",
 )
 
 
@@ -201,13 +202,14 @@ def prod_server(temp_databases, tmp_path_factory, fake_gemini):
 
 @pytest.fixture
 def asgi_app():
-    """The backend as Reflex serves it, minus Reflex: the redirect middleware around the security
-    headers around the API."""
+    """The backend as Reflex serves it, minus Reflex: the redirect middleware around the request
+    log around the security headers around the API."""
     from linkapp.api.app import api
     from linkapp.api.headers import SecurityHeaders
+    from linkapp.api.request_log import RequestLog
     from linkapp.redirect import ShortLinks
 
-    return ShortLinks(SecurityHeaders(api))
+    return ShortLinks(RequestLog(SecurityHeaders(api)))
 
 
 @pytest.fixture

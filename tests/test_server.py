@@ -57,8 +57,9 @@ def test_root_serves_pages_api_docs_and_short_links(prod_server):
         assert http.get("/docs").status_code == 200
         assert http.get("/openapi.json").json()["info"]["title"] == "Linkapp API"
         assert http.get("/ping").status_code == 200  # Reflex's own endpoint is not taken for a short code
-        missing = http.get("/nosuchcode1")
+        missing = http.get("/nosuchcode1", headers={"Accept": "text/html"})
         assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+        assert http.get("/nosuchcode1").headers["content-type"] == "text/plain; charset=utf-8"  # curl's */*
         api_missing = http.get("/api/v1/nothing-here")
         assert api_missing.status_code == 404
         assert api_missing.headers["content-type"] == "application/problem+json"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from starlette.routing import Match, Mount
 
-from linkapp.api import errors
+from linkapp.api import docs, errors
 from linkapp.api.limits import BodySizeLimit
-from linkapp.api.routes import account, ai, analytics, auth, health, keys, links, metrics
+from linkapp.api.routes import account, ai, analytics, auth, health, imports, keys, links, metrics, qr, tags, webhooks
 
 API_PREFIX = "/api/v1"
 PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -53,10 +53,14 @@ def create_api() -> FastAPI:
         title="Linkapp API",
         version="1",
         description="Short links with accurate click analytics. Authenticate with `Authorization: Bearer <token>`.",
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
-    v1 = APIRouter(prefix=API_PREFIX)
-    for module in (auth, account, keys, links, analytics, ai):
+    docs.install(app, title="Linkapp API")
+    v1 = APIRouter(prefix=API_PREFIX, responses=errors.RESPONSES)
+    # qr and imports before links: their /links/... paths must not be read as a link id.
+    for module in (auth, account, keys, qr, imports, links, tags, analytics, ai, webhooks):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from linkapp.core.errors import DomainError
@@ -16,6 +17,38 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 # RFC 9110's names; Python's HTTPStatus phrases for these differ between Python versions.
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457's application/problem+json; `errors` on 422 names every field at fault."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[ValidationIssue] | None = None
+
+
+def _described(status: int, description: str) -> dict:
+    return {"description": description, "model": Problem, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+# What any /api/v1 route may answer besides its own success, for the OpenAPI document.
+RESPONSES = {
+    400: _described(400, "The body could not be decoded (not UTF-8 text, or a broken multipart form)."),
+    401: _described(401, "No valid access token or API key (`Authorization: Bearer …`)."),
+    403: _described(403, "Not allowed from here (a cookie sent from another site's page)."),
+    404: _described(404, "No such thing, or another user's (the two look the same)."),
+    409: _described(409, "Conflicts with what is stored (a taken username or short code)."),
+    413: _described(413, "The body is too large."),
+    422: _described(422, "The input breaks a rule; `errors` names each field at fault."),
+    429: _described(429, "Rate limited: wait `Retry-After` seconds."),
+}
 
 
 def problem(status: int, detail: str, *, title: str | None = None, errors: list[dict] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:

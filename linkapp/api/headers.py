@@ -59,15 +59,16 @@ def page_policy(socket_origin: str) -> str:
 
 
 DOCS_PATHS = ("/docs", "/redoc")
-# FastAPI's /docs and /redoc load Swagger UI and ReDoc from jsDelivr (ReDoc its fonts from
-# Google, and a web worker from a blob), and start them with an inline script.
+# /docs and /redoc load Swagger UI and ReDoc from the app (api/docs.py) and start them with an
+# inline script; ReDoc writes its styles inline, runs its search in a worker made from a blob
+# and shows a logo from its site.
 DOCS_POLICY = "; ".join(
     (
         "default-src 'self'",
-        "script-src 'self' https://cdn.jsdelivr.net{scripts}",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
-        "font-src 'self' https://fonts.gstatic.com",
+        "script-src 'self'{scripts}",
+        "style-src 'self' 'unsafe-inline'",
+        # ReDoc's "powered by" logo; offline it simply does not show.
+        "img-src 'self' data: https://cdn.redoc.ly",
         "worker-src 'self' blob:",
         "connect-src 'self'",
         COMMON_DIRECTIVES,

@@ -88,12 +88,20 @@ def keep_alive() -> rx.Component:
     return rx.moment(interval=KEEP_ALIVE_MS, format="X", on_change=AuthState.keep_alive, display="none", id="keep-alive")
 
 
+def checking_session() -> rx.Component:
+    """What a signed-in page shows until the tab is known to be signed in: nothing of the page
+    (a signed-out visitor goes to the sign-in page without seeing it)."""
+    return rx.center(rx.spinner(size="3"), padding_y="6rem", id="checking-session", aria_label="Loading")
+
+
 def page_frame(*children: rx.Component, **props) -> rx.Component:
+    """The frame of a page for signed-in people: its content once AuthState knows the tab is
+    signed in (the page's `require_login` renews the session from the cookie first)."""
     return rx.box(
         top_bar(),
         keep_alive(),
         rx.box(
-            *children,
+            rx.cond(AuthState.signed_in, rx.fragment(*children), checking_session()),
             max_width="1200px",
             margin_x="auto",
             padding_x=["0.75rem", "1.5rem"],

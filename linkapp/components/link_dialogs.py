@@ -15,6 +15,15 @@ REDIRECT_CHOICES = [
     ("308 Permanent Redirect", "308"),
 ]
 
+# Browsers are told never to cache any of them, so every visit is counted whichever is chosen.
+REDIRECT_HINT = (
+    "301 and 308 say the move is permanent: search engines index the destination in place of the short link "
+    "and credit it with the links to the short link. 302 and 307 are temporary: search engines keep the short link. "
+    "Browsers never cache either, so every visit is counted."
+)
+
+SLUG_HINT = "Optional: leave it empty for an automatic code. 3–64 letters, digits, - or _."
+
 
 def _label(text: str, input_id: str) -> rx.Component:
     return rx.el.label(text, html_for=input_id, style={"font_size": "13px", "font_weight": "500"})
@@ -53,6 +62,42 @@ def _field(label: str, field: str, *, placeholder: str = "", input_type: str = "
     return _labelled(label, input_id, control, field, hint)
 
 
+def _automatic_code() -> rx.Component:
+    """An edited link's generated code, shown as what it is, and the way to a custom one."""
+    return rx.vstack(
+        rx.text("Short code", style={"font_size": "13px", "font_weight": "500"}),
+        rx.hstack(
+            rx.text("Automatic: ", rx.code(LinkFormState.automatic_code, id="link-automatic-code"), size="2", id="link-slug-automatic"),
+            rx.button("Set a custom code", on_click=LinkFormState.use_custom_code, type="button", variant="ghost", size="1", id="link-slug-customize"),
+            align="center",
+            spacing="3",
+            flex_wrap="wrap",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _short_code() -> rx.Component:
+    """A new link: an optional custom code. An edited one: its automatic code, or its custom code
+    with the way back to the automatic one."""
+    back = rx.cond(
+        LinkFormState.editing,
+        rx.button(
+            "Use the automatic code ", LinkFormState.automatic_code, " instead",
+            on_click=LinkFormState.use_automatic_code, type="button", variant="ghost", size="1", id="link-slug-automatic-use",
+        ),
+    )
+    custom = rx.vstack(
+        _field("Custom short code", "slug", placeholder="e.g. spring-sale", hint=SLUG_HINT),
+        back,
+        spacing="1",
+        align="start",
+        width="100%",
+    )
+    return rx.cond(LinkFormState.shows_slug_field, custom, _automatic_code())
+
+
 def _limits() -> rx.Component:
     """Expiry and click limit side by side (stacked on a phone)."""
     return rx.grid(
@@ -72,7 +117,7 @@ def _redirect_status() -> rx.Component:
         on_change=lambda value: LinkFormState.set_field("redirect_status", value),
         name="redirect_status",
     )
-    return _labelled("Redirect type", "link-redirect-status", control, "redirect_status")
+    return _labelled("Redirect type", "link-redirect-status", control, "redirect_status", REDIRECT_HINT)
 
 
 def _disabled_switch() -> rx.Component:
@@ -100,9 +145,15 @@ def _link_form() -> rx.Component:
         rx.vstack(
             _field("Destination URL", "url", placeholder="https://example.com/a/long/page"),
             _field("Title", "title", placeholder="Defaults to the site's name"),
-            _field("Custom short code", "slug", placeholder="spring-sale", hint="Optional. 3–64 letters, digits, - or _."),
+            _short_code(),
             _field("Tags", "tags", placeholder="campaign, newsletter", hint="Optional, comma-separated."),
             _limits(),
+            _field(
+                "Fallback URL",
+                "fallback_url",
+                placeholder="https://example.com/offer-ended",
+                hint="Optional. Where visitors go once the link expires or reaches its click limit, instead of a “link expired” page.",
+            ),
             _redirect_status(),
             _disabled_switch(),
             error_callout(LinkFormState.form_error, callout_id="link-form-error", size="1"),

@@ -5,13 +5,26 @@ from __future__ import annotations
 import reflex as rx
 
 from linkapp.components.blocks import copy_button, notice, panel
+from linkapp.components.link_state import status_badge
+from linkapp.components.qr_dialog import qr_dialog
+from linkapp.components.tags import active_tag, row_tags
 from linkapp.state.link_form import LinkFormState
 from linkapp.state.links import LinksState
+from linkapp.state.qr import QrState
 
 ELLIPSIS = {"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap", "display": "block", "max_width": "100%"}
 # Columns that give way on narrow screens: short URL and created from md up, the target from lg up.
 FROM_MD = ["none", "none", "table-cell"]
 FROM_LG = ["none", "none", "none", "table-cell"]
+# A sortable header reads as the other headers do (their font and colour), with a focus ring.
+SORT_BUTTON = {
+    "all": "unset",
+    "cursor": "pointer",
+    "display": "inline-flex",
+    "align_items": "center",
+    "gap": "4px",
+    "&:focus-visible": {"outline": f"2px solid {rx.color('accent', 8)}", "outline_offset": "2px", "border_radius": "2px"},
+}
 
 
 def _copy_button(row: dict) -> rx.Component:
@@ -31,7 +44,8 @@ def _title_cell(row: dict) -> rx.Component:
                 display=["flex", "flex", "none"],
                 max_width="100%",
             ),
-            rx.cond(row["disabled"], rx.badge("disabled", color_scheme="gray", size="1")),
+            status_badge(row["status"], class_name="link-status"),
+            row_tags(row["tags"]),
             spacing="1",
             min_width="0",
         ),
@@ -53,6 +67,7 @@ def _row_action(icon: str, label: str, on_click: rx.event.EventSpec, class_name:
 def _actions_cell(row: dict) -> rx.Component:
     return rx.table.cell(
         rx.hstack(
+            _row_action("qr-code", "QR code", QrState.show(row["id"]), "qr-link"),
             _row_action("pencil", "Edit link", LinkFormState.open_edit(row["id"]), "edit-link"),
             _row_action("trash-2", "Delete link", LinkFormState.ask_delete(row["id"], row["title"]), "delete-link", color_scheme="red"),
             spacing="2",
@@ -74,13 +89,26 @@ def _row(row: dict) -> rx.Component:
     )
 
 
+def _sortable(label: str, column: str, **props) -> rx.Component:
+    """A column header that sorts by its column, and the other way round on a second click."""
+    order = rx.cond(LinksState.sort == column, "ascending", rx.cond(LinksState.sort == "-" + column, "descending", "none"))
+    arrow = rx.match(
+        order, ("ascending", rx.icon("arrow-up", size=12)), ("descending", rx.icon("arrow-down", size=12)), rx.icon("arrow-up-down", size=12, opacity="0.4")
+    )
+    return rx.table.column_header_cell(
+        rx.el.button(label, arrow, on_click=LinksState.sort_by(column), type="button", id=f"sort-{column}", style=SORT_BUTTON),
+        aria_sort=order,
+        **props,
+    )
+
+
 def _header_row() -> rx.Component:
     return rx.table.row(
-        rx.table.column_header_cell("Title"),
+        _sortable("Title", "title"),
         rx.table.column_header_cell("Short URL", display=FROM_MD),
         rx.table.column_header_cell("Target", display=FROM_LG),
-        rx.table.column_header_cell("Clicks", text_align="right"),
-        rx.table.column_header_cell("Created", display=FROM_MD),
+        _sortable("Clicks", "clicks", text_align="right"),
+        _sortable("Created", "created", display=FROM_MD),
         rx.table.column_header_cell(rx.text("Actions", class_name="sr-only")),
     )
 
@@ -112,7 +140,7 @@ def empty_state() -> rx.Component:
 def _no_rows() -> rx.Component:
     """No match for the search, no links yet, or not loaded yet."""
     return rx.cond(
-        LinksState.query != "",
+        (LinksState.query != "") | (LinksState.tag != ""),
         rx.center(rx.text("No links match your search.", color_scheme="gray"), padding_y="2rem", width="100%", id="no-results"),
         rx.cond(LinksState.loaded, empty_state(), rx.center(rx.spinner(), padding_y="2rem", width="100%")),
     )
@@ -121,10 +149,11 @@ def _no_rows() -> rx.Component:
 def _toolbar() -> rx.Component:
     return rx.hstack(
         rx.heading("Links", size="4"),
+        active_tag(),
         rx.spacer(),
         rx.input(
             rx.input.slot(rx.icon("search", size=14)),
-            placeholder="Search links",
+            placeholder="Search titles, URLs, tags",
             value=LinksState.query,
             on_change=LinksState.search.debounce(300),
             id="search",
@@ -158,5 +187,6 @@ def link_table() -> rx.Component:
         _toolbar(),
         rx.cond(LinksState.total == 0, _no_rows(), _table()),
         _pager(),
+        qr_dialog(),
         spacing="4",
     )

@@ -150,6 +150,15 @@ class Settings(BaseSettings):
     # With REDIS_URL: where AI answers are kept for INSIGHT_CACHE_SECONDS, for every instance.
     INSIGHT_KEY_PREFIX: str = "linkapp:insights"
     FORWARD_QUERY_PARAMS: bool = False
+    # Webhooks may target loopback, private and link-local addresses (tests, intranets). Off by
+    # default: a user's hook must not reach the machines around this server.
+    WEBHOOK_ALLOW_PRIVATE: bool = False
+    # Delivered (or given up) webhook events and delivery logs older than this are purged daily.
+    WEBHOOK_LOG_DAYS: int = 14
+    # Webhook deliveries each worker starts per second at most. A POST and its bookkeeping cost
+    # Python about as much as 50 redirects: the cap keeps a busy link's clicks from slowing the
+    # redirects (what is over it waits in the outbox, durably). 0 lifts it.
+    WEBHOOK_MAX_RATE: float = 20.0
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", "SELF_HOSTS", mode="before")
     @classmethod

@@ -33,7 +33,7 @@ ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 MAX_CODE_LENGTH = 32  # far beyond any id's code; refused before hashids does any work
 # Fewer characters than hashids reads of a salt (see the docstring), 132 bits of the HMAC.
 DERIVED_SALT_LENGTH = 22
-PREFIXES = {"user": "usr_", "key": "key_", "audit": "aud_"}
+PREFIXES = {"user": "usr_", "key": "key_", "audit": "aud_", "webhook": "wh_", "delivery": "dlv_"}
 # Kinds whose ids were once written without a prefix; a new kind never joins this.
 UNPREFIXED_BEFORE = frozenset({"user", "key"})
 
@@ -121,3 +121,18 @@ def encode_audit_id(event_id: int) -> str:
 def decode_audit_id(public_id: str) -> int | None:
     """The audit log entry id behind a public id, else None."""
     return _decode_prefixed("audit", public_id)
+
+
+def encode_webhook_id(hook_id: int) -> str:
+    """The public id of a webhook (`wh_...`)."""
+    return _encode_prefixed("webhook", hook_id)
+
+
+def decode_webhook_id(public_id: str) -> int | None:
+    """The webhook id behind a public id, else None."""
+    return _decode_prefixed("webhook", public_id)
+
+
+def encode_delivery_id(attempt_id: int) -> str:
+    """The public id of a webhook delivery attempt (`dlv_...`)."""
+    return _encode_prefixed("delivery", attempt_id)

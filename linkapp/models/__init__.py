@@ -3,12 +3,14 @@
 from linkapp.models.api_key import ApiKey
 from linkapp.models.audit import AuditEvent
 from linkapp.models.event import LinkEvent
+from linkapp.models.import_job import ImportJob
 from linkapp.models.link import Link, LinkTag
 from linkapp.models.rollup import DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup, VisitorSalt
 from linkapp.models.token import RefreshToken
 from linkapp.models.user import User
+from linkapp.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
-    "ApiKey", "AuditEvent", "DayRollup", "DayVisitor", "DimensionRollup", "Link", "LinkEvent", "LinkTag",
-    "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt",
+    "ApiKey", "AuditEvent", "DayRollup", "DayVisitor", "DimensionRollup", "ImportJob", "Link", "LinkEvent", "LinkTag",
+    "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt", "Webhook", "WebhookAttempt", "WebhookDelivery",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
@@ -14,6 +15,9 @@ from linkapp.models.text import SafeText
 
 MAX_URL_LENGTH = 2048
 MAX_TITLE_LENGTH = 200
+# What a link does now: redirects, answers 410 (or sends to its fallback) past its expiry or its
+# click limit, or answers 404 while disabled (`services/links/states.py`).
+LinkStatus = Literal["active", "expired", "limit_reached", "disabled"]
 
 
 class Link(SQLModel, table=True):
@@ -24,6 +28,8 @@ class Link(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False))
     url: str = Field(sa_column=Column(String(MAX_URL_LENGTH), nullable=False))
+    # Where an expired or used-up link sends visitors instead of answering 410.
+    fallback_url: str | None = Field(default=None, sa_column=Column(String(MAX_URL_LENGTH), nullable=True))
     title: str = Field(sa_column=Column(String(MAX_TITLE_LENGTH), nullable=False))
     slug: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     # Lower-cased slug: unique across all users whatever the case.
@@ -53,6 +59,7 @@ class LinkBase(BaseModel):
     expires_at: datetime | None = None
     max_clicks: int | None = PydanticField(default=None, ge=1)
     redirect_status: int | None = None
+    fallback_url: SafeText | None = PydanticField(default=None, max_length=MAX_URL_LENGTH)
 
 
 class LinkCreate(LinkBase):
@@ -79,6 +86,10 @@ class LinkPublic(BaseModel):
     max_clicks: int | None
     redirect_status: int
     disabled: bool
+    fallback_url: str | None
+    status: LinkStatus
+    # How many of max_clicks are used (None without a limit): counted as the redirect counts them.
+    clicks_used: int | None
     created_at: datetime
     updated_at: datetime
     total_clicks: int

@@ -5,10 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from linkapp.components.blocks import chart, panel, stat_card
+from linkapp.components.exports import export_menu
+from linkapp.components.import_dialog import import_button, import_dialog
 from linkapp.components.insights import insights_panel
 from linkapp.components.layout import page_frame
 from linkapp.components.link_dialogs import delete_dialog, link_dialog
 from linkapp.components.link_table import link_table
+from linkapp.components.tag_dialogs import tags_dialog
+from linkapp.components.tags import tag_picker
 from linkapp.state.links import LinksState
 
 ONE_LINE = {"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"}
@@ -33,13 +37,20 @@ def _totals() -> rx.Component:
 
 
 def _chart() -> rx.Component:
-    return panel(rx.text("Clicks, last 30 days", size="2", color_scheme="gray"), chart(LinksState.spark, chart_id="dashboard-chart"))
+    scope = rx.cond(LinksState.tag != "", " · tagged “" + LinksState.tag + "”", "")
+    title = rx.text("Clicks, last 30 days", scope, size="2", color_scheme="gray", id="chart-title")
+    return panel(title, chart(LinksState.spark, chart_id="dashboard-chart"))
+
+
+def _heading() -> rx.Component:
+    actions = (tag_picker(), import_button(), export_menu())
+    return rx.hstack(rx.heading("Dashboard", size="7"), rx.spacer(), *actions, align="center", spacing="3", flex_wrap="wrap", width="100%")
 
 
 def dashboard_page() -> rx.Component:
     return page_frame(
         rx.vstack(
-            rx.heading("Dashboard", size="7"),
+            _heading(),
             _totals(),
             _chart(),
             link_table(),
@@ -49,4 +60,6 @@ def dashboard_page() -> rx.Component:
         ),
         link_dialog(),
         delete_dialog(),
+        tags_dialog(),
+        import_dialog(),
     )

@@ -6,10 +6,16 @@ import reflex as rx
 
 from linkapp import routes
 from linkapp.components.blocks import chart, copy_button, error_callout, notice, panel, stat_card
+from linkapp.components.exports import clicks_export_button
 from linkapp.components.insights import insights_panel
 from linkapp.components.layout import page_frame
+from linkapp.components.link_state import state_box
+from linkapp.components.qr_dialog import qr_button, qr_dialog
+from linkapp.components.tags import link_page_tags
 from linkapp.state.auth import AuthState
+from linkapp.state.insights import InsightsState
 from linkapp.state.link_detail import LinkDetailState
+from linkapp.state.qr import QrState
 
 TIME_ZONES = [
     "UTC", "America/Los_Angeles", "America/New_York", "America/Sao_Paulo", "Europe/London", "Europe/Paris",
@@ -31,6 +37,7 @@ def _short_url() -> rx.Component:
     return rx.hstack(
         rx.code(LinkDetailState.shortened_url, size="3", id="link-short-url"),
         copy_button(LinkDetailState.copy, id="copy-short-url"),
+        qr_button(QrState.show(LinkDetailState.public_id), id="show-qr"),
         align="center",
         spacing="2",
         flex_wrap="wrap",
@@ -42,6 +49,7 @@ def _header() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("All links", size="2"), align="center", spacing="1"), href=routes.INDEX, id="back"),
         _title(),
         _short_url(),
+        link_page_tags(),
         rx.text(
             "→ ",
             rx.link(LinkDetailState.url, href=LinkDetailState.url, is_external=True, id="link-target", word_break="break-all"),
@@ -62,7 +70,7 @@ def _range_choice() -> rx.Component:
         rx.segmented_control.item("90 days", value="90"),
         rx.segmented_control.item("Custom", value="custom"),
         value=LinkDetailState.range_choice,
-        on_change=LinkDetailState.set_range,
+        on_change=[LinkDetailState.set_range, InsightsState.follow_range],
         id="range-picker",
     )
 
@@ -73,7 +81,7 @@ def _custom_range() -> rx.Component:
         rx.hstack(
             rx.input(type="date", value=LinkDetailState.custom_start, on_change=LinkDetailState.set_custom_start, aria_label="Start day", id="range-start"),
             rx.input(type="date", value=LinkDetailState.custom_end, on_change=LinkDetailState.set_custom_end, aria_label="End day", id="range-end"),
-            rx.button("Apply", on_click=LinkDetailState.apply_custom, variant="soft", id="range-apply"),
+            rx.button("Apply", on_click=[LinkDetailState.apply_custom, InsightsState.follow_range], variant="soft", id="range-apply"),
             spacing="2",
             align="center",
         ),
@@ -85,7 +93,10 @@ def _range_picker() -> rx.Component:
         _range_choice(),
         _custom_range(),
         rx.spacer(),
-        rx.select(TIME_ZONES, value=AuthState.time_zone, on_change=LinkDetailState.set_tz, aria_label="Time zone", id="tz-select"),
+        rx.select(
+            TIME_ZONES, value=AuthState.time_zone, on_change=[LinkDetailState.set_tz, InsightsState.follow_range], aria_label="Time zone", id="tz-select"
+        ),
+        clicks_export_button(),
         spacing="3",
         align="center",
         flex_wrap="wrap",
@@ -200,8 +211,9 @@ def link_page() -> rx.Component:
             _not_found(),
             rx.cond(
                 LinkDetailState.loaded,
-                rx.vstack(_header(), _range_picker(), _charts(), insights_panel(link=True), spacing="5", width="100%", id="link-page"),
+                rx.vstack(_header(), state_box(), _range_picker(), _charts(), insights_panel(link=True), spacing="5", width="100%", id="link-page"),
                 rx.center(rx.spinner(size="3"), padding_y="4rem"),
             ),
-        )
+        ),
+        qr_dialog(),
     )

@@ -2,7 +2,8 @@
 
 Lower packages never import higher ones:
 
-- `accounts`: users, passwords, sign-in, sessions and API keys.
+- `accounts`: users, passwords, sign-in, sessions, API keys and the audit log.
+- `webhooks`: users' hooks, the outbox of events owed to them, and delivering those (signed, retried).
 - `visitors`: what a request says about who made it (bot or person and why, device, place).
 - `rollups`: the pre-counted figures (quarter hours, days, breakdowns), written and read.
 - `clicks`: the click pipeline, from the redirect's queue to stored events and rollups.

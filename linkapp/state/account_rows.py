@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from linkapp.models.token import SessionPublic
 from linkapp.services.accounts import sessions
 
 # What each audit event is called on the page; an event added later shows as its own name.
@@ -53,7 +54,7 @@ def address_words(prefix: str | None) -> str:
     return f"{prefix}/24" if "." in prefix else f"{prefix}/48"
 
 
-def session_row(info: sessions.SessionInfo, tz: str) -> dict:
+def session_row(info: SessionPublic, tz: str) -> dict:
     """One row of the sessions list: browser, device (and its icon), network, when, and whether it is this tab's."""
     device, icon = DEVICES.get(info.device or "", ("Unknown device", "circle-help"))
     browser = info.browser or "Unknown browser"

@@ -7,6 +7,8 @@ Every name a chart shows (source, referrer, country, city, device, browser, OS) 
 from __future__ import annotations
 
 import html
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import plotly.graph_objects as go
 
@@ -54,42 +56,59 @@ def _count_axis(values: list[int]) -> dict:
     return {"rangemode": "tozero", "tickformat": ",d"}
 
 
-def _clicks_over_time(daily: list[dict], *, height: int, **trace) -> go.Figure:
-    """Clicks per day as a line filled down to zero, with whole-number ticks: both time charts."""
-    clicks = [day["clicks"] for day in daily]
-    fig = go.Figure(go.Scatter(x=[day["day"] for day in daily], y=clicks, fill="tozeroy", **trace))
+def mark_today(daily: list[dict], tz: str) -> list[dict]:
+    """`daily` (rows of {day, clicks}) with `today: True` on the row of today in `tz`, if any."""
+    try:
+        today = datetime.now(ZoneInfo(tz)).date().isoformat()
+    except (ValueError, ZoneInfoNotFoundError):  # an odd browser zone: no day is marked
+        return daily
+    return [{**row, "today": True} if str(row["day"]) == today else row for row in daily]
+
+
+def _day_label(row: dict) -> str:
+    return "Today" if row.get("today") else date.fromisoformat(str(row["day"])).strftime("%a %b %-d")
+
+
+def _clicks_per_day(daily: list[dict], *, height: int) -> go.Figure:
+    """Clicks per day as bars, one a day (a line would draw values between days that no day had),
+    with whole-number ticks; today's bar, still filling up, is hatched and labelled."""
+    clicks = [row["clicks"] for row in daily]
+    today = [bool(row.get("today")) for row in daily]
+    fig = go.Figure(
+        go.Bar(
+            x=[row["day"] for row in daily],
+            y=clicks,
+            customdata=[_day_label(row) for row in daily],
+            marker={
+                "color": ACCENT,
+                # Light stripes over the accent: visible on a light and a dark page alike.
+                "pattern": {"shape": ["/" if is_today else "" for is_today in today], "fgcolor": "rgba(255,255,255,0.6)", "fillmode": "overlay"},
+            },
+            hovertemplate="%{customdata}: %{y} clicks<extra></extra>",
+        )
+    )
     _base(fig, height=height)
+    fig.update_layout(bargap=0.2, margin={"t": 24})
+    fig.update_xaxes(tickformat="%b %-d")
     fig.update_yaxes(**_count_axis(clicks))
+    for row in daily:
+        if row.get("today"):
+            fig.add_annotation(
+                x=row["day"], y=row["clicks"], text="Today", showarrow=False, yanchor="bottom", yshift=2, font={**FONT, "color": ACCENT}, name="today"
+            )
     return fig
 
 
 def spark_figure(daily: list[dict]) -> go.Figure:
-    """A small clicks-over-time area for the dashboard."""
-    fig = _clicks_over_time(
-        daily,
-        height=140,
-        mode="lines",
-        line={"color": ACCENT, "width": 2, "shape": "spline", "smoothing": 0.6},
-        fillcolor="rgba(110,86,207,0.15)",
-        hovertemplate="%{x|%b %-d}: %{y} clicks<extra></extra>",
-    )
+    """The dashboard's small clicks-per-day chart."""
+    fig = _clicks_per_day(daily, height=160)
     fig.update_yaxes(nticks=4)
     return fig
 
 
-def clicks_line(daily: list[dict]) -> go.Figure:
-    """Clicks per day, one marker a day."""
-    fig = _clicks_over_time(
-        daily,
-        height=300,
-        mode="lines+markers",
-        line={"color": ACCENT, "width": 2.5},
-        marker={"size": 6, "color": ACCENT},
-        fillcolor="rgba(110,86,207,0.10)",
-        hovertemplate="%{x|%a %b %-d}: %{y} clicks<extra></extra>",
-    )
-    fig.update_xaxes(tickformat="%b %-d")
-    return fig
+def daily_bars(daily: list[dict]) -> go.Figure:
+    """The link page's clicks per day."""
+    return _clicks_per_day(daily, height=300)
 
 
 def source_bar(by_source: list[dict], key: str = "source") -> go.Figure:

@@ -10,19 +10,38 @@ import reflex as rx
 
 from linkapp import db as database
 from linkapp.core.errors import DomainError, NotFound
+from linkapp.models.link import LinkPublic
 from linkapp.services.analytics import figures as analytics
 from linkapp.services.links import service as link_service
 from linkapp.state.auth import learn_time_zone, signed_in_user_id, use_time_zone, viewer_time_zone
-from linkapp.state.charts import clicks_line, share_donut, source_bar
+from linkapp.state.charts import daily_bars, mark_today, share_donut, source_bar
 from linkapp.state.links import format_day
 from linkapp.state.live import loading, watch
 
 RANGES = {"7": 7, "30": 30, "90": 90}
+REDIRECT_NAMES = {301: "301 Moved Permanently", 302: "302 Found (temporary)", 307: "307 Temporary Redirect", 308: "308 Permanent Redirect"}
 
 
 def _public_id_from(path: str) -> str:
     parts = [part for part in path.split("/") if part]
     return parts[1] if len(parts) >= 2 and parts[0] == "links" else ""
+
+
+def _moment_label(moment: datetime, tz: str) -> str:
+    return f"{format_day(moment, tz)}, {moment.astimezone(ZoneInfo(tz)).strftime('%H:%M')}"
+
+
+def state_box(link: LinkPublic, tz: str) -> dict:
+    """What the link page's state box shows of `link`, as text in the viewer's zone."""
+    return {
+        "status": link.status,
+        "has_expiry": link.expires_at is not None,
+        "expiry_label": _moment_label(link.expires_at, tz) if link.expires_at else "Never",
+        "has_limit": link.max_clicks is not None,
+        "limit_label": f"{link.clicks_used or 0:,} of {link.max_clicks:,} clicks used" if link.max_clicks is not None else "No limit",
+        "redirect_label": REDIRECT_NAMES.get(link.redirect_status, str(link.redirect_status)),
+        "fallback_url": link.fallback_url or "",
+    }
 
 
 class LinkDetailState(rx.State):
@@ -35,6 +54,14 @@ class LinkDetailState(rx.State):
     created: str = ""
     all_time_clicks: int = 0
     status_note: str = ""
+    status: str = "active"
+    has_expiry: bool = False
+    expiry_label: str = ""
+    has_limit: bool = False
+    limit_label: str = ""
+    redirect_label: str = ""
+    fallback_url: str = ""
+    expired_visits: int = 0
     range_choice: str = "30"
     custom_start: str = ""
     custom_end: str = ""
@@ -56,7 +83,7 @@ class LinkDetailState(rx.State):
 
     @rx.var
     def clicks_fig(self) -> go.Figure:
-        return clicks_line(self.daily)
+        return daily_bars(self.daily)
 
     @rx.var
     def source_fig(self) -> go.Figure:
@@ -131,9 +158,12 @@ class LinkDetailState(rx.State):
         self.created = format_day(public.created_at, tz)
         self.all_time_clicks = public.total_clicks
         self.status_note = "Disabled" if public.disabled else ""
+        for name, value in state_box(public, tz).items():
+            setattr(self, name, value)
+        self.expired_visits = figures["expired_visits"]
         self.total_clicks = figures["total_clicks"]
         self.unique_visitors = figures["unique_visitors"]
-        self.daily = figures["clicks_per_day"]
+        self.daily = mark_today(figures["clicks_per_day"], tz)
         self.by_source = figures["clicks_by_source"]
         self.by_device = figures["clicks_by_device"]
         self.by_browser = figures["clicks_by_browser"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,25 @@ from linkapp.services.links import service as link_service
 from linkapp.state.auth import AuthState, signed_in_user_id, viewer_time_zone
 from linkapp.state.links import LinksState
 
-FIELDS = ("url", "title", "slug", "tags", "expires_at", "max_clicks", "redirect_status")
+FIELDS = ("url", "title", "slug", "tags", "expires_at", "max_clicks", "redirect_status", "fallback_url")
+# "name:" or "name://" at the start: a scheme, unless what follows the colon is a port number.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d+(?:[/?#]|$))")
 
 
-def _local_to_utc(value: str, tz: str) -> datetime | None:
+def with_scheme(text: str) -> str:
+    """What a person typed as a URL, with `https://` added when they left the scheme out
+    (`example.com/x`, `example.com:8080/x`, `//example.com/x`).
+
+    Only the form does this: the API asks for an absolute URL. Another scheme (`javascript:`,
+    `mailto:`) stays, for the links service to refuse.
+    """
+    text = text.strip()
+    if not text or _SCHEME.match(text):
+        return text
+    return "https://" + text.removeprefix("//")
+
+
+def local_to_utc(value: str, tz: str) -> datetime | None:
     """A `datetime-local` input's value, read in the viewer's time zone."""
     if not value:
         return None
@@ -28,7 +44,7 @@ def _local_to_utc(value: str, tz: str) -> datetime | None:
         raise ValidationFailed("Enter a valid date and time.", field="expires_at") from exc
 
 
-def _optional_int(value: str, field: str) -> int | None:
+def optional_int(value: str, field: str) -> int | None:
     if not value.strip():
         return None
     try:
@@ -47,7 +63,11 @@ class LinkFormState(rx.State):
     expires_at: str = ""
     max_clicks: str = ""
     redirect_status: str = "default"
+    fallback_url: str = ""
     disabled: bool = False
+    # The edited link's generated code, and whether its custom code field shows instead.
+    automatic_code: str = ""
+    custom_code: bool = False
     errors: dict[str, str] = {}
     form_error: str = ""
     saving: bool = False
@@ -59,9 +79,17 @@ class LinkFormState(rx.State):
     def editing(self) -> bool:
         return bool(self.editing_id)
 
+    @rx.var
+    def shows_slug_field(self) -> bool:
+        """A new link offers the custom code field; an edited one shows its automatic code as
+        such until the person asks for a custom one (or has one)."""
+        return not self.editing_id or self.custom_code
+
     def _reset(self) -> None:
         self.editing_id, self.url, self.title, self.slug, self.tags = "", "", "", "", ""
         self.expires_at, self.max_clicks, self.redirect_status, self.disabled = "", "", "default", False
+        self.fallback_url = ""
+        self.automatic_code, self.custom_code = "", False
         self.errors, self.form_error, self.saving = {}, "", False
 
     @rx.event
@@ -87,6 +115,8 @@ class LinkFormState(rx.State):
         self.expires_at = link.expires_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M") if link.expires_at else ""
         self.max_clicks = str(link.max_clicks or "")
         self.redirect_status = str(link.redirect_status) if link.redirect_status else "default"
+        self.fallback_url = link.fallback_url or ""
+        self.automatic_code, self.custom_code = link.id, bool(link.slug)
         self.disabled = link.disabled
         self.open = True
 
@@ -104,15 +134,26 @@ class LinkFormState(rx.State):
     def set_disabled(self, value: bool):
         self.disabled = bool(value)
 
+    @rx.event
+    def use_custom_code(self):
+        self.custom_code = True
+
+    @rx.event
+    def use_automatic_code(self):
+        """Back to the generated code: saved, the custom one no longer leads here."""
+        self.custom_code, self.slug = False, ""
+        self.errors = {key: msg for key, msg in self.errors.items() if key != "slug"}
+
     def _fields(self, tz: str) -> dict:
         return {
-            "url": self.url.strip(),
+            "url": with_scheme(self.url),
             "title": self.title.strip() or None,
-            "slug": self.slug.strip() or None,
+            "slug": (self.slug.strip() or None) if not self.editing_id or self.custom_code else None,
             "tags": [tag for tag in (part.strip() for part in self.tags.split(",")) if tag],
-            "expires_at": _local_to_utc(self.expires_at.strip(), tz),
-            "max_clicks": _optional_int(self.max_clicks, "max_clicks"),
-            "redirect_status": None if self.redirect_status == "default" else _optional_int(self.redirect_status, "redirect_status"),
+            "expires_at": local_to_utc(self.expires_at.strip(), tz),
+            "max_clicks": optional_int(self.max_clicks, "max_clicks"),
+            "redirect_status": None if self.redirect_status == "default" else optional_int(self.redirect_status, "redirect_status"),
+            "fallback_url": with_scheme(self.fallback_url) or None,
         }
 
     @rx.event
@@ -121,6 +162,8 @@ class LinkFormState(rx.State):
         for field in FIELDS:
             if form and field in form:
                 setattr(self, field, str(form[field]))
+        # Shown as saved: "example.com" reads "https://example.com" if the save fails.
+        self.url, self.fallback_url = with_scheme(self.url), with_scheme(self.fallback_url)
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return

@@ -12,11 +12,17 @@ from linkapp import db as database
 from linkapp.core.errors import DomainError
 from linkapp.services.analytics import figures as analytics
 from linkapp.services.links import service as link_service
+from linkapp.services.links import tags as link_tags
+from linkapp.services.links.listing import DEFAULT_SORT
 from linkapp.state.auth import learn_time_zone, signed_in_user_id, use_time_zone, viewer_time_zone
-from linkapp.state.charts import spark_figure
+from linkapp.state.charts import mark_today, spark_figure
 from linkapp.state.live import loading, watch
 
 PAGE_SIZE = 10
+# The tag picker's choice for "every link": no tag can be spelt "*".
+ALL_TAGS = "*"
+# The order a column sorts in on its first click: most clicks and newest first, titles A to Z.
+FIRST_SORT = {"created": "-created", "clicks": "-clicks", "title": "title"}
 
 
 def format_day(moment: datetime | None, tz: str) -> str:
@@ -40,17 +46,22 @@ def link_row(link, tz: str) -> dict:
         "total_clicks": link.total_clicks,
         "created": format_day(link.created_at, tz),
         "disabled": link.disabled,
-        "tags": ", ".join(link.tags),
+        "status": link.status,
+        "tags": list(link.tags),
     }
 
 
 class LinksState(rx.State):
-    """The signed-in user's links (a page of them), search, and the totals above the table."""
+    """The signed-in user's links (a page of them), search, sorting, and the totals above the
+    table; a chosen tag narrows the table and the totals alike."""
 
     rows: list[dict] = []
     total: int = 0
     page: int = 0
     query: str = ""
+    sort: str = DEFAULT_SORT
+    tag: str = ""
+    tag_names: list[str] = []
     loaded: bool = False
     load_error: str = ""
     clicks_today: int = 0
@@ -78,9 +89,16 @@ class LinksState(rx.State):
     def spark(self) -> go.Figure:
         return spark_figure(self.daily)
 
+    @rx.var
+    def tag_choice(self) -> str:
+        return self.tag or ALL_TAGS
+
     @rx.event
     def start(self):
-        """on_load: learn the browser's time zone, then load."""
+        """on_load: learn the browser's time zone, then load; `/?tag=` opens on one tag's links."""
+        asked = self.router.url.query_parameters.get("tag")
+        if asked is not None:
+            self.tag, self.page = link_tags.tag_key(asked) or "", 0
         return learn_time_zone(LinksState.set_tz_and_load)
 
     @rx.event
@@ -103,18 +121,20 @@ class LinksState(rx.State):
             tz = await use_time_zone(self, "UTC")
             days = analytics.day_range(None, None, tz)
         async with database.session() as db:
-            links, total = await link_service.list_links(
-                db=db, owner_id=user_id, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE, q=self.query or None
-            )
+            self.tag_names = [found.tag for found in await link_tags.list_tags(db=db, owner_id=user_id)]
+            if self.tag not in self.tag_names:  # renamed or removed meanwhile
+                self.tag = ""
+            asked = dict(db=db, owner_id=user_id, limit=PAGE_SIZE, q=self.query or None, tag=self.tag or None, sort=self.sort)
+            links, total = await link_service.list_links(**asked, offset=self.page * PAGE_SIZE)
             if not links and self.page > 0 and total:
                 self.page = (total - 1) // PAGE_SIZE
-                links, total = await link_service.list_links(db=db, owner_id=user_id, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE, q=self.query or None)
+                links, total = await link_service.list_links(**asked, offset=self.page * PAGE_SIZE)
             public = await link_service.to_public(db, links)
-            summary = await analytics.summary(db=db, owner_id=user_id, days=days)
+            summary = await analytics.summary(db=db, owner_id=user_id, days=days, tag=self.tag or None)
         self.rows = [link_row(link, tz) for link in public]
         self.total = total
         per_day = summary["clicks_per_day"]
-        self.daily = per_day
+        self.daily = mark_today(per_day, tz)
         self.clicks_today = per_day[-1]["clicks"] if per_day else 0
         self.clicks_7d = sum(day["clicks"] for day in per_day[-7:])
         self.clicks_30d = summary["total_clicks"]
@@ -133,6 +153,34 @@ class LinksState(rx.State):
         self.query = value[:200]
         self.page = 0
         await self._reload()
+
+    @rx.event
+    async def sort_by(self, column: str):
+        """A column header's click: sort by it, or the other way round if it already sorts."""
+        first = FIRST_SORT.get(column)
+        if first is None:
+            return
+        self.sort = ("-" + column if self.sort == column else column) if self.sort.lstrip("-") == column else first
+        self.page = 0
+        await self._reload()
+
+    async def _show_tag(self, tag: str) -> None:
+        """Only the links with `tag` ("": every link), in the table and the totals."""
+        self.tag, self.page = tag, 0
+        await self._reload()
+
+    @rx.event
+    async def filter_tag(self, tag: str):
+        await self._show_tag(tag)
+
+    @rx.event
+    async def pick_tag(self, choice: str):
+        """The tag picker's choice: a tag, or every link."""
+        await self._show_tag("" if choice == ALL_TAGS else choice)
+
+    @rx.event
+    async def clear_tag(self):
+        await self._show_tag("")
 
     @rx.event
     async def next_page(self):

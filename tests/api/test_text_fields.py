@@ -11,7 +11,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
-from linkapp.api.routes import account, ai, analytics, auth, keys, links
+from linkapp.api.routes import account, ai, analytics, auth, keys, links, tags
 from linkapp.models import ApiKey, Link, LinkTag, RefreshToken, User
 from linkapp.models.text import SafeText
 from tests.api.test_api_errors import assert_problem
@@ -33,7 +33,7 @@ class Case:
     body: dict
 
     def url(self, link: dict) -> str:
-        return "/api/v1" + self.path.format(link_id=link["id"])
+        return "/api/v1" + self.path.format(link_id=link["id"], tag="work")
 
     def spoiled(self, bad: str, user: dict, link: dict) -> dict:
         """The body with `bad` inside the field (in its first item, for a list)."""
@@ -48,7 +48,7 @@ def _cases(method: str, path: str, body: dict) -> list[Case]:
     return [Case(method, path, field, body) for field in body]
 
 
-LINK = {"url": "https://example.com/page", "title": "Quarterly report", "slug": "report-q3", "tags": ["work"]}
+LINK = {"url": "https://example.com/page", "title": "Quarterly report", "slug": "report-q3", "tags": ["work"], "fallback_url": "https://example.com/over"}
 CASES = [
     *_cases("POST", "/auth/register", {"username": "{username}", "password": PASSWORD}),
     *_cases("POST", "/auth/login", {"username": "{username}", "password": PASSWORD, "refresh_token": "{refresh}"}),
@@ -59,6 +59,7 @@ CASES = [
     *_cases("POST", "/auth/keys", {"name": "nightly report"}),
     *_cases("POST", "/links", LINK),
     *_cases("PATCH", "/links/{link_id}", LINK),
+    *_cases("PATCH", "/tags/{tag}", {"name": "summer sale"}),
     *_cases("POST", "/ai/insights", {"prompt": "How are my links doing?", "link_id": "{link_id}", "tz": "Europe/Paris"}),
 ]
 
@@ -101,7 +102,7 @@ async def test_a_tab_is_the_one_control_character_let_through(client):
 def _request_bodies() -> list[tuple[str, str, type]]:
     """(method, path, model) for every route that reads a body."""
     bodies = []
-    for module in (auth, account, keys, links, analytics, ai):
+    for module in (auth, account, keys, links, tags, analytics, ai):
         for route in module.router.routes:
             assert isinstance(route, APIRoute)
             for param in route.dependant.body_params:

@@ -33,7 +33,7 @@ async def test_dashboard_row_shows_the_short_url_and_tags(member, member_tab):
     await member_tab.fire(LinksState.reload)
 
     [row] = member_tab[LinksState].rows
-    assert (row["id"], row["short"], row["shortened_url"], row["tags"]) == (public_id, "testserver/spring-row", "http://testserver/spring-row", "promo")
+    assert (row["id"], row["short"], row["shortened_url"], row["tags"]) == (public_id, "testserver/spring-row", "http://testserver/spring-row", ["promo"])
     assert row["total_clicks"] == 0
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from linkapp.api.deps import CurrentUser, Db
+from linkapp.models.facts import Facts
 from linkapp.models.text import SafeText
 from linkapp.services.analytics import facts as insight_facts
 from linkapp.services.analytics import insights
@@ -29,17 +30,19 @@ class InsightPublic(BaseModel):
     insight: insights.Insight
     model: str
     generated_at: datetime
-    facts: dict
+    facts: Facts
     cached: bool = Field(description="True when this answer came from the cache of recent answers")
 
 
 class FactsPublic(BaseModel):
-    facts: dict
+    facts: Facts
 
 
 @router.post(
     "/insights",
     response_model=InsightPublic,
+    # Parts of the facts that mean nothing for the range are left out, not sent as null.
+    response_model_exclude_unset=True,
     responses={
         429: {"description": "Too many AI requests (RATE_LIMIT_AI)", **PROBLEM},
         502: {"description": "The AI provider failed or answered something unreadable", **PROBLEM},
@@ -54,7 +57,7 @@ async def create_insight(body: InsightRequest, user: CurrentUser, db: Db) -> dic
     )
 
 
-@router.get("/facts", response_model=FactsPublic)
+@router.get("/facts", response_model=FactsPublic, response_model_exclude_unset=True)
 async def facts(
     user: CurrentUser,
     db: Db,

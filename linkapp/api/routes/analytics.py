@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
 from linkapp.api.deps import CurrentUser, Db
+from linkapp.models.analytics import AnalyticsSummaryPublic, LinkAnalyticsPublic
 from linkapp.services.analytics import exports
 from linkapp.services.analytics import figures as analytics
 
@@ -17,6 +18,7 @@ START = Query(None, description="First day (YYYY-MM-DD), inclusive; default 29 d
 END = Query(None, description="Last day (YYYY-MM-DD), inclusive; default today in tz")
 TZ = Query("UTC", max_length=64, description="IANA time zone deciding which day a click falls on")
 BOTS = Query(False, description="Count bot clicks too (they are always listed under `bots`)")
+TAG = Query(None, max_length=32, description="Only the links with this tag: their clicks added up, each visitor counted once")
 CSV = "text/csv; charset=utf-8"
 
 
@@ -24,7 +26,7 @@ def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
 
 
-@router.get("/links/{link_id}")
+@router.get("/links/{link_id}", response_model=LinkAnalyticsPublic)
 async def link_analytics(
     link_id: str, user: CurrentUser, db: Db, start: date | None = START, end: date | None = END, tz: str = TZ, include_bots: bool = BOTS
 ) -> dict:
@@ -48,7 +50,15 @@ async def summary_csv(user: CurrentUser, start: date | None = START, end: date |
     return Response(body, media_type=CSV, headers=_attachment(f"links-{days.start}-{days.end}.csv"))
 
 
-@router.get("")
-async def summary(user: CurrentUser, db: Db, start: date | None = START, end: date | None = END, tz: str = TZ, include_bots: bool = BOTS) -> dict:
+@router.get("", response_model=AnalyticsSummaryPublic)
+async def summary(
+    user: CurrentUser,
+    db: Db,
+    start: date | None = START,
+    end: date | None = END,
+    tz: str = TZ,
+    include_bots: bool = BOTS,
+    tag: str | None = TAG,
+) -> dict:
     days = analytics.day_range(start, end, tz)
-    return await analytics.summary(db=db, owner_id=user.id, days=days, include_bots=include_bots)
+    return await analytics.summary(db=db, owner_id=user.id, days=days, include_bots=include_bots, tag=tag)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import BaseModel
 
 from linkapp.api.deps import ClientInfo, CurrentSession, CurrentUser, Db, PageParams
+from linkapp.api.locations import created, set_location
 from linkapp.api.origin import check_cookie_origin
 from linkapp.core.config import settings
 from linkapp.models.text import SafeText
@@ -76,9 +77,11 @@ def _signed_in(response: Response, signed_in: SignedIn) -> dict:
     return signed_in.session.public()
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=TokenPublic)
-async def register(credentials: Credentials, response: Response, db: Db, client: ClientInfo) -> dict:
-    return _signed_in(response, await sign_up(db=db, ip=client.ip, username=credentials.username, password=credentials.password, client=client))
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=TokenPublic, responses=created("the new account (`/auth/me`)"))
+async def register(credentials: Credentials, request: Request, response: Response, db: Db, client: ClientInfo) -> dict:
+    signed_in = await sign_up(db=db, ip=client.ip, username=credentials.username, password=credentials.password, client=client)
+    set_location(request, response, "me")
+    return _signed_in(response, signed_in)
 
 
 @router.post("/login", response_model=TokenPublic)
@@ -134,7 +137,7 @@ async def change_password(body: PasswordChange, user: CurrentUser, db: Db, sessi
 async def list_sessions(user: CurrentUser, db: Db, page: PageParams, session: CurrentSession) -> dict:
     """The account's signed-in sessions (browsers and apps), most recently renewed first."""
     items, total = await sessions.list_sessions(db=db, user_id=user.id, current=session, limit=page.limit, offset=page.offset)
-    return {"items": [item.public() for item in items], "total": total, "limit": page.limit, "offset": page.offset}
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -63,12 +63,18 @@ async def list_keys(*, db: AsyncSession, user_id: int, limit: int, offset: int) 
     return list(rows.scalars()), total
 
 
-async def revoke_key(*, db: AsyncSession, user_id: int, public_id: str, ip: str | None = None) -> None:
-    """Delete one of the user's keys (noted in their audit log from `ip`); another user's key is as unknown as a missing one."""
+async def get_key(*, db: AsyncSession, user_id: int, public_id: str) -> ApiKey:
+    """One of the user's keys; another user's key is as unknown as a missing one (NotFound)."""
     key_id = ids.decode_key_id(public_id)
     key = await db.get(ApiKey, key_id) if key_id is not None else None
     if key is None or key.user_id != user_id:
         raise NotFound("No such API key.")
+    return key
+
+
+async def revoke_key(*, db: AsyncSession, user_id: int, public_id: str, ip: str | None = None) -> None:
+    """Delete one of the user's keys (noted in their audit log from `ip`); NotFound as for `get_key`."""
+    key = await get_key(db=db, user_id=user_id, public_id=public_id)
     await db.delete(key)
     audit.record(db, user_id=user_id, event="api_key_revoked", ip=ip, detail=_described(key))
     await db.commit()

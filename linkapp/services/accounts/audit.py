@@ -33,6 +33,7 @@ EVENTS: tuple[str, ...] = (
     "link_deleted",
     "webhook_created",
     "webhook_deleted",
+    "webhook_disabled",
 )
 RETENTION = timedelta(days=365)
 KEEP_PER_USER = 1000

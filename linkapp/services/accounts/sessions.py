@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from linkapp.core.errors import NotAuthenticated, NotFound
 from linkapp.core.net import ip_prefix
 from linkapp.core.security import AccessToken, access_claims, create_access_token, hash_token, new_refresh_token
 from linkapp.core.times import utcnow
-from linkapp.models.token import RefreshToken
+from linkapp.models.token import RefreshToken, SessionPublic
 from linkapp.models.user import User
 from linkapp.services.accounts import audit, users
 
@@ -194,33 +194,9 @@ async def issued_to(*, db: AsyncSession, refresh_token: str | None, username: st
     return owner is not None and owner == username.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """One live session as its owner sees it."""
-
-    id: str
-    created_at: datetime
-    last_used_at: datetime
-    device: str | None
-    browser: str | None
-    ip_prefix: str | None
-    current: bool
-
-    def public(self) -> dict:
-        return {
-            "id": self.id,
-            "created_at": self.created_at,
-            "last_used_at": self.last_used_at,
-            "device": self.device,
-            "browser": self.browser,
-            "ip_prefix": self.ip_prefix,
-            "current": self.current,
-        }
-
-
 async def list_sessions(
     *, db: AsyncSession, user_id: int, current: str | None = None, limit: int = 100, offset: int = 0
-) -> tuple[list[SessionInfo], int]:
+) -> tuple[list[SessionPublic], int]:
     """A page of the user's live sessions, most recently used first, and how many there are.
 
     Args:
@@ -243,7 +219,7 @@ async def list_sessions(
         .offset(offset)
     )
     items = [
-        SessionInfo(
+        SessionPublic(
             id=session_id(token.family_id),
             created_at=started_at,
             last_used_at=token.created_at,

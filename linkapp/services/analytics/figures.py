@@ -7,15 +7,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.core import ids
 from linkapp.core.errors import ValidationFailed
-from linkapp.models.link import Link
+from linkapp.models.link import Link, LinkTag
 from linkapp.services.links import service as link_service
+from linkapp.services.links import tags
+from linkapp.services.rollups import link_sets
 from linkapp.services.rollups import reads as rollups
-from linkapp.services.rollups.vocabulary import Scope
+from linkapp.services.rollups.vocabulary import Figures, Scope
+from linkapp.services.visitors.bots import AFTER_EXPIRY
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1830
@@ -90,6 +93,11 @@ def _ranked(counter, key: str) -> list[dict]:
 
 async def _figures(db: AsyncSession, scope: Scope, days: DayRange, include_bots: bool, *, per_link: bool = False) -> tuple[dict, dict[int, int] | None]:
     found = await rollups.figures(db, scope, days.utc_start, days.utc_end, days.tz, include_bots=include_bots, per_link=per_link)
+    return _shaped(found, days, include_bots), found.per_link
+
+
+def _shaped(found: Figures, days: DayRange, include_bots: bool) -> dict:
+    """The figures as the API and the pages show them."""
     per_day, counts = found.per_day, found.breakdowns
     figures = {
         "total_clicks": sum(per_day.values()),
@@ -98,9 +106,11 @@ async def _figures(db: AsyncSession, scope: Scope, days: DayRange, include_bots:
     }
     for dimension, name in BREAKDOWN_KEYS.items():
         figures[name] = _ranked(counts[dimension], dimension)
+    # Visits sent to a fallback are kept apart like bots' (never in total_clicks), but are people.
+    figures["expired_visits"] = counts["bot_reason"].pop(AFTER_EXPIRY, 0)
     figures["bots"] = [{"reason": row["reason"], "clicks": row["clicks"]} for row in _ranked(counts["bot_reason"], "reason")]
     figures.update(start=days.start.isoformat(), end=days.end.isoformat(), tz=days.tz.key, include_bots=include_bots)
-    return figures, found.per_link
+    return figures
 
 
 async def link_analytics(*, db: AsyncSession, owner_id: int, public_id: str, days: DayRange, include_bots: bool = False) -> dict:
@@ -115,12 +125,24 @@ async def link_analytics(*, db: AsyncSession, owner_id: int, public_id: str, day
     }
 
 
-async def summary(*, db: AsyncSession, owner_id: int, days: DayRange, include_bots: bool = False) -> dict:
-    """The same figures over all the owner's links, plus each link's clicks in the range."""
-    figures, per_link = await _figures(db, Scope.owner(owner_id), days, include_bots, per_link=True)
-    owned_links = (await db.execute(select(Link.id, Link.title).where(Link.owner_id == owner_id))).all()
+async def summary(*, db: AsyncSession, owner_id: int, days: DayRange, include_bots: bool = False, tag: str | None = None) -> dict:
+    """The same figures over all the owner's links, or (`tag`) over those that carry the tag, plus
+    each of those links' clicks in the range. A tag the owner does not use has no links: zeros."""
+    owned = select(Link.id, Link.title).where(Link.owner_id == owner_id)
+    if tag is None or not tag.strip():
+        tag = None
+        figures, per_link = await _figures(db, Scope.owner(owner_id), days, include_bots, per_link=True)
+    else:
+        # The owner's rollups cannot be cut by tag: the tagged links' own rollups are added up.
+        key = tags.tag_key(tag)
+        owned = owned.where(Link.id.in_(select(LinkTag.link_id).where(LinkTag.tag == key)) if key else false())
+        tag = key or tag.strip()
+        found = await link_sets.figures(db, owned.with_only_columns(Link.id), days.utc_start, days.utc_end, days.tz, include_bots=include_bots, per_link=True)
+        figures, per_link = _shaped(found, days, include_bots), found.per_link
+    owned_links = (await db.execute(owned)).all()
     ranked = sorted(owned_links, key=lambda row: (-per_link.get(row.id, 0), -row.id))
     return {
         **figures,
+        "tag": tag,
         "links": [{"id": _public_link_id(row.id), "title": row.title, "total_clicks": per_link.get(row.id, 0)} for row in ranked],
     }

@@ -1,5 +1,5 @@
 """What a click tells us, worked out at write time (off the request path): the stored row with
-its visitor id, device, browser, OS, place, referring site and, for non-people, the reason."""
+its visitor id, device, browser, OS, place, referring site, source and, for non-people, the reason."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from linkapp.core.config import settings
 from linkapp.core.net import ip_prefix, parse_ip
 from linkapp.models.click import Click
-from linkapp.services.visitors import bots, devices, geo
+from linkapp.services.visitors import bots, devices, geo, referrers
 
 # The link_events column's width.
 MAX_HOST = 255
@@ -135,7 +135,8 @@ def enrich(click: Click, *, salt: str) -> dict:
         A dict with exactly the link_events columns the writer inserts: click_id, link_id,
         clicked_at, source, utm_medium, utm_campaign, ip_address, user_agent, visitor_id,
         referrer_host, device, browser, os, country, city, is_bot, bot_reason. The visitor's
-        text (UTM values, user agent) is stored through `clean_text`.
+        text (UTM values, user agent) is stored through `clean_text`; `source` is the
+        `utm_source`, else the referring site's name (`referrers.click_source`).
     """
     user_agent = clean_text(click.user_agent)
     agent = devices.describe_agent(user_agent)
@@ -143,20 +144,22 @@ def enrich(click: Click, *, salt: str) -> dict:
     # The raw agent, as before: the day's visitor ids stay the same across an upgrade.
     visitor = visitor_id(salt, click.ip_address, click.user_agent)
     reason = click.bot_reason
-    if reason is None or reason == bots.BOT:
-        # Judged again: a click spooled by an older version may carry none or the coarse "bot".
+    if reason is None or reason in (bots.BOT, bots.AFTER_EXPIRY):
+        # Judged again: a click spooled by an older version may carry none or the coarse "bot",
+        # and a bot sent to a fallback is a bot (the redirect does not judge agents it need not).
         reason = bots.bot_reason(click.method, user_agent) or reason
+    host = referrer_host(click.referrer)
     return {
         "click_id": click.click_id,
         "link_id": click.link_id,
         "clicked_at": click.clicked_at,
-        "source": clean_text(click.source),
+        "source": referrers.click_source(clean_text(click.source), host),
         "utm_medium": clean_text(click.utm_medium),
         "utm_campaign": clean_text(click.utm_campaign),
         "ip_address": anonymize_ip(click.ip_address),
         "user_agent": user_agent,
         "visitor_id": visitor,
-        "referrer_host": referrer_host(click.referrer),
+        "referrer_host": host,
         "device": agent.device,
         "browser": agent.browser,
         "os": agent.os,

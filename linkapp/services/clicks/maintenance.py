@@ -24,6 +24,7 @@ from linkapp.services.accounts import audit, sessions
 from linkapp.services.clicks import store as click_store
 from linkapp.services.rollups import writes as rollup_writes
 from linkapp.services.visitors import bots
+from linkapp.services.webhooks import retention as webhook_retention
 
 log = logging.getLogger(__name__)
 CHUNK = 5_000
@@ -87,6 +88,8 @@ async def rescore_bots(db: AsyncSession) -> int:
             if old_reason in REQUEST_REASONS:
                 continue
             new_reason = bots.bot_reason("GET", user_agent or "")
+            if old_reason == bots.AFTER_EXPIRY:  # a person's visit after the link ended stays one
+                new_reason = new_reason or old_reason
             if new_reason != old_reason:
                 await db.execute(update(LinkEvent).where(LinkEvent.id == event_id).values(bot_reason=new_reason, is_bot=new_reason is not None))
                 changed += 1
@@ -103,6 +106,7 @@ async def daily(db: AsyncSession, retention_days: int) -> None:
     await click_store.forget_old_salts(db)
     await sessions.prune(db)
     await audit.prune(db)
+    await webhook_retention.purge(db)  # finished webhook events and delivery logs past WEBHOOK_LOG_DAYS
     await db.commit()
     await purge_old_clicks(db, retention_days)
 

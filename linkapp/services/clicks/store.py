@@ -1,4 +1,4 @@
-"""Storing clicks: enriched events and every rollup they touch, in one transaction.
+"""Storing clicks: enriched events, every rollup they touch and the webhook events they owe, in one transaction.
 
 Idempotent by click id: a batch retried after an unclear failure, or replayed from the spool,
 stores (and counts) each click once.
@@ -22,6 +22,7 @@ from linkapp.models.rollup import VisitorSalt
 from linkapp.services.clicks.bursts import bursts
 from linkapp.services.clicks.enrich import enrich
 from linkapp.services.rollups import writes as rollup_writes
+from linkapp.services.webhooks import outbox as webhooks
 
 # Salts of today and yesterday stay (clicks can arrive late); older ones are deleted.
 SALT_DAYS = 1
@@ -68,6 +69,8 @@ async def store(batch: list[Click]) -> int:
         new_ids = await _insert_events(db, rows)
         if new_ids:
             await rollup_writes.count_events(db, _among(db, new_ids))
+            # `link.clicked` for the hooks that want it, in this transaction (one INSERT; none without such hooks).
+            await webhooks.enqueue_clicks(db, rows)
         await db.commit()
         return len(new_ids)
 

@@ -32,12 +32,13 @@ class Target:
     expires_at: datetime | None
     max_clicks: int | None
     disabled: bool
+    fallback_url: str | None = None  # where GONE sends visitors instead of a 410
 
 
 class Outcome(Enum):
     REDIRECT = "redirect"
     MISSING = "missing"  # unknown, deleted or disabled: 404
-    GONE = "gone"  # expired or out of clicks: 410
+    GONE = "gone"  # expired or out of clicks: 410, or a 302 to the fallback URL
 
 
 class LinkCache:
@@ -114,6 +115,7 @@ async def _load(code: str) -> Target | None:
         expires_at=link.expires_at,
         max_clicks=link.max_clicks,
         disabled=link.disabled,
+        fallback_url=to_uri(link.fallback_url) if link.fallback_url else None,
     )
 
 

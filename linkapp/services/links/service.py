@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,11 +19,13 @@ from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
 from linkapp.services.accounts import audit
 from linkapp.services.links import changes as link_changes
-from linkapp.services.links import reserved
+from linkapp.services.links import listing, reserved
+from linkapp.services.links import states as link_states
 from linkapp.services.links.allowance import allowance
 from linkapp.services.links.urls import host_of, normalize_url
 from linkapp.services.rollups import reads as rollups
 from linkapp.services.rollups import writes as rollup_writes
+from linkapp.services.webhooks import outbox as webhooks
 
 SLUG_RE = re.compile(r"[A-Za-z0-9_-]{3,64}")
 TAG_RE = re.compile(r"[\w -]{1,32}")
@@ -61,12 +63,18 @@ async def _check_slug_free(db: AsyncSession, slug: str, link_id: int | None) -> 
         raise Conflict(f"The short code “{slug}” is taken.")
 
 
+def normalize_tag(raw: str | None, *, field: str = "tags") -> str:
+    """A tag as stored: trimmed and lower-cased. Raises ValidationFailed (at `field`) if it breaks the tag rule."""
+    tag = (raw or "").strip().lower()
+    if not TAG_RE.fullmatch(tag):
+        raise ValidationFailed("A tag is 1 to 32 letters, digits, spaces, - or _.", field=field)
+    return tag
+
+
 def _normalize_tags(tags: Sequence[str] | None) -> list[str]:
     result: list[str] = []
     for raw in tags or []:
-        tag = (raw or "").strip().lower()
-        if not TAG_RE.fullmatch(tag):
-            raise ValidationFailed("A tag is 1 to 32 letters, digits, spaces, - or _.", field="tags")
+        tag = normalize_tag(raw)
         if tag not in result:
             result.append(tag)
     if len(result) > MAX_TAGS:
@@ -105,6 +113,18 @@ def _check_status(status: int | None) -> int | None:
     return status
 
 
+def _check_fallback(url: str | None) -> str | None:
+    """A fallback URL follows the rules of `url`; None: the link answers 410 once it ends."""
+    if url is None:
+        return None
+    if not url.strip():
+        raise ValidationFailed("Enter the fallback URL, or null for none.", field="fallback_url")
+    try:
+        return normalize_url(url)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.detail, field="fallback_url") from error
+
+
 def _check_title(title: str | None, url: str) -> str:
     title = " ".join((title or "").split())  # a pasted newline or tab becomes one space
     if _has_control_characters(title):
@@ -117,8 +137,10 @@ async def _set_tags(db: AsyncSession, link: Link, tags: list[str]) -> None:
     db.add_all([LinkTag(link_id=link.id, tag=tag) for tag in tags])
 
 
-async def _commit_link(db: AsyncSession, link: Link) -> None:
+async def _commit_link(db: AsyncSession, link: Link, event: str | None = None) -> None:
     try:
+        if event:  # owed to the owner's webhooks in the same transaction as the change
+            await webhooks.enqueue(db, link.owner_id, event, lambda: public_link(db, link))
         await db.commit()
     except IntegrityError as exc:  # the slug was taken between the check and the write
         await db.rollback()
@@ -139,6 +161,7 @@ async def create_link(*, db: AsyncSession, owner_id: int, link_in: LinkCreate) -
         expires_at=_check_expiry(link_in.expires_at),
         max_clicks=_check_max_clicks(link_in.max_clicks),
         redirect_status=_check_status(link_in.redirect_status),
+        fallback_url=_check_fallback(link_in.fallback_url),
     )
     if slug:
         await _check_slug_free(db, slug, None)
@@ -149,7 +172,7 @@ async def create_link(*, db: AsyncSession, owner_id: int, link_in: LinkCreate) -
         await db.rollback()
         raise Conflict(f"The short code “{slug}” is taken.") from exc
     await _set_tags(db, link, tags)
-    await _commit_link(db, link)
+    await _commit_link(db, link, "link.created")
     return link
 
 
@@ -183,19 +206,22 @@ async def update_link(*, db: AsyncSession, owner_id: int, public_id: str, link_i
         link.max_clicks = _check_max_clicks(link_in.max_clicks)
     if "redirect_status" in sent:
         link.redirect_status = _check_status(link_in.redirect_status)
+    if "fallback_url" in sent:
+        link.fallback_url = _check_fallback(link_in.fallback_url)
     if "disabled" in sent:
         link.disabled = bool(link_in.disabled)
     if "tags" in sent:
         await _set_tags(db, link, _normalize_tags(link_in.tags))
     link.updated_at = utcnow()
     db.add(link)
-    await _commit_link(db, link)
+    await _commit_link(db, link, "link.updated")
     return link
 
 
 async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str, ip: str | None = None) -> None:
     """Delete the owner's link with its clicks, tags and counts; noted in the owner's audit log from `ip`."""
     link = await get_link(db=db, owner_id=owner_id, public_id=public_id)
+    await webhooks.enqueue(db, owner_id, "link.deleted", lambda: public_link(db, link))  # the link as it was
     await db.execute(delete(LinkTag).where(LinkTag.link_id == link.id))
     await db.execute(delete(LinkEvent).where(LinkEvent.link_id == link.id))
     await rollup_writes.remove_link(db, link.id, link.owner_id)
@@ -207,35 +233,33 @@ async def delete_link(*, db: AsyncSession, owner_id: int, public_id: str, ip: st
 
 
 async def list_links(
-    *, db: AsyncSession, owner_id: int, limit: int = 20, offset: int = 0, q: str | None = None, tag: str | None = None
+    *, db: AsyncSession, owner_id: int, limit: int = 20, offset: int = 0, q: str | None = None, tag: str | None = None, sort: str = listing.DEFAULT_SORT
 ) -> tuple[list[Link], int]:
-    """A page of the owner's links, newest first, and how many match in all."""
+    """A page of the owner's links in `sort`'s order (`listing.SORTS`; newest first by default), and
+    how many match in all. `q` searches titles, URLs, short codes and tags; `tag` keeps one tag's."""
     query = select(Link).where(Link.owner_id == owner_id)
+    order = listing.order_by(sort)
     # No stored title, URL, slug or tag holds a control character, and PostgreSQL refuses NUL.
     q = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in q or "")
     if tag and _has_control_characters(tag):
         return [], 0
     if q.strip():
-        term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{term}%"
-        query = query.where(
-            or_(
-                func.lower(Link.title).like(pattern, escape="\\"),
-                func.lower(Link.url).like(pattern, escape="\\"),
-                Link.slug_key.like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(listing.search_condition(q))
     if tag and tag.strip():
         query = query.where(Link.id.in_(select(LinkTag.link_id).where(LinkTag.tag == tag.strip().lower())))
     total = (await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = await db.execute(query.order_by(Link.created_at.desc(), Link.id.desc()).limit(limit).offset(offset))
+    rows = await db.execute(query.order_by(*order).limit(limit).offset(offset))
     return list(rows.scalars()), total
 
 
 async def to_public(db: AsyncSession, links: Sequence[Link]) -> list[LinkPublic]:
-    """The API/UI shape of links, with their tags and click totals fetched in two queries."""
+    """The API/UI shape of links, with their tags and click totals fetched in two queries, and their
+    status (for a link with a click limit, from the clicks the redirect has counted against it)."""
     link_ids = [link.id for link in links]
     clicks = await rollups.all_time_clicks(db, link_ids)
+    # Exactly what the redirect counts against a limit, unwritten clicks included.
+    used = {link.id: await allowance.used(link.id) for link in links if link.max_clicks is not None}
+    now = utcnow()
     tags: dict[int, list[str]] = {}
     if link_ids:
         for link_id, tag in (await db.execute(select(LinkTag.link_id, LinkTag.tag).where(LinkTag.link_id.in_(link_ids)).order_by(LinkTag.tag))).all():
@@ -252,6 +276,9 @@ async def to_public(db: AsyncSession, links: Sequence[Link]) -> list[LinkPublic]
             max_clicks=link.max_clicks,
             redirect_status=link.redirect_status or settings.REDIRECT_STATUS_CODE,
             disabled=link.disabled,
+            fallback_url=link.fallback_url,
+            status=link_states.link_status(disabled=link.disabled, expires_at=link.expires_at, max_clicks=link.max_clicks, used=used.get(link.id), now=now),
+            clicks_used=used.get(link.id),
             created_at=link.created_at,
             updated_at=link.updated_at,
             total_clicks=clicks.get(link.id, 0),

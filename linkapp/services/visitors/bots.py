@@ -19,8 +19,12 @@ MONITOR = "monitor"
 EMPTY_UA = "empty_ua"
 BURST = "burst"
 BOT = "bot"
+# Not a bot: a person sent to the fallback URL of an expired or used-up link. Left out of every
+# figure the way bots are (bot_reason says why a stored click is not counted), and reported apart
+# as `expired_visits`, never among the bots. The agent is still judged: a bot keeps its own reason.
+AFTER_EXPIRY = "after_expiry"
 # Every value bot_reason may hold, request-level ones first.
-REASONS = (HEAD, PREFETCH, PREVIEW, AI_CRAWLER, CRAWLER, HTTP_CLIENT, HEADLESS, MONITOR, EMPTY_UA, BURST, BOT)
+REASONS = (HEAD, PREFETCH, PREVIEW, AI_CRAWLER, CRAWLER, HTTP_CLIENT, HEADLESS, MONITOR, EMPTY_UA, BURST, BOT, AFTER_EXPIRY)
 
 PREFETCH_VALUES = ("prefetch", "prerender", "preview")
 
