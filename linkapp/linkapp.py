@@ -14,6 +14,7 @@ from linkapp.pages.auth import login_page, register_page
 from linkapp.pages.dashboard import dashboard_page
 from linkapp.pages.link import link_page
 from linkapp.pages.not_found import not_found_page
+from linkapp.pages.webhooks import webhooks_page
 from linkapp.redirect import ShortLinks
 from linkapp.services.clicks import feed, maintenance
 from linkapp.services.links import changes
@@ -25,6 +26,7 @@ from linkapp.state.auth import AuthState
 from linkapp.state.insights import InsightsState
 from linkapp.state.link_detail import LinkDetailState
 from linkapp.state.links import LinksState
+from linkapp.state.webhooks import WebhooksState
 
 request_log.configure()
 app = rx.App(
@@ -57,6 +59,7 @@ app.register_lifespan_task(broadcast.listener, channels=(changes.CHANNEL, feed.C
 app.add_page(dashboard_page, route=routes.INDEX, title="Dashboard · Linkapp", on_load=[AuthState.require_login, LinksState.start, InsightsState.load_quick(False)])
 app.add_page(link_page, route=routes.LINK, title="Link · Linkapp", on_load=[AuthState.require_login, LinkDetailState.start, InsightsState.load_quick(True)])
 app.add_page(security_page, route=routes.SECURITY, title="Security · Linkapp", on_load=[AuthState.require_login, AccountState.load])
+app.add_page(webhooks_page, route=routes.WEBHOOKS, title="Webhooks · Linkapp", on_load=[AuthState.require_login, WebhooksState.load])
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · Linkapp", on_load=AuthState.redirect_if_signed_in)
 app.add_page(register_page, route=routes.REGISTER, title="Create account · Linkapp", on_load=AuthState.redirect_if_signed_in)
 app.add_page(not_found_page, route=routes.NOT_FOUND, title="Not found · Linkapp")

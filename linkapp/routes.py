@@ -7,6 +7,7 @@ REGISTER = "/register"
 LINK = "/links/[link_id]"
 # Two segments: a one-segment path competes with short codes (`services/links/reserved.py`).
 SECURITY = "/settings/security"
+WEBHOOKS = "/settings/webhooks"
 NOT_FOUND = "/404"
 
 

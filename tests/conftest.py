@@ -55,11 +55,14 @@ TABLES = (
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests last: they need the compiled app, and a failure elsewhere shows sooner."""
+    """Browser tests late: they need the compiled app, and a failure elsewhere shows sooner. The
+    deployed-stack tests last of all: their instances build the checkout's frontend for their own
+    address, which would pull it from under the browser tests' server (both serve one `.web`)."""
     e2e = [item for item in items if "/tests/e2e/" in str(item.path)]
     for item in e2e:
         item.add_marker(pytest.mark.e2e)
-    items[:] = [item for item in items if item not in e2e] + e2e
+    stack = [item for item in items if item.get_closest_marker("stack") and item not in e2e]
+    items[:] = [item for item in items if item not in e2e and item not in stack] + e2e + stack
 
 
 def alembic_config(url: str) -> Config:
@@ -193,6 +196,7 @@ def prod_server(temp_databases, tmp_path_factory, fake_gemini):
                 # One-minute access tokens: every page renews its own through the refresh
                 # cookie every 15 seconds (state/auth.py), which every browser test then exercises.
                 "ACCESS_TOKEN_EXPIRE_MINUTES": "1",
+                "WEBHOOK_ALLOW_PRIVATE": "true",  # the e2e tests' webhook receiver is on loopback
                 **workers,
             },
         )

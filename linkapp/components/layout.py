@@ -53,6 +53,7 @@ def user_menu() -> rx.Component:
         rx.menu.content(
             rx.menu.item(rx.icon("key-round", size=14), "API keys", on_click=ApiKeysState.show, id="api-keys"),
             rx.menu.item(rx.icon("shield-check", size=14), "Security", on_click=rx.redirect(routes.SECURITY), id="security"),
+            rx.menu.item(rx.icon("webhook", size=14), "Webhooks", on_click=rx.redirect(routes.WEBHOOKS), id="webhooks"),
             rx.menu.separator(),
             rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_click=AuthState.logout, id="sign-out"),
         ),

@@ -64,6 +64,8 @@ def test_signed_in_pages_and_charts_run_under_the_policy(violations, signed_in, 
 
     assert_page_policy(page.goto("/settings/security"))
     expect(page.locator("#security-page")).to_be_visible()
+    assert_page_policy(page.goto("/settings/webhooks"))
+    expect(page.locator("#webhooks-page")).to_be_visible()
     assert violations == []
 
 
