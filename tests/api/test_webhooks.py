@@ -34,6 +34,18 @@ async def test_secret_is_shown_once_and_never_listed(client, db, webhooks_on):  
     assert stored.secret == hook["secret"]  # kept as given: every delivery is signed with it
 
 
+async def test_a_new_hook_says_where_it_lives_and_can_be_read_there(client, webhooks_on):  # noqa: F811
+    user = await register(client)
+    response = await client.post(HOOKS, json={"url": "http://127.0.0.1:9/hook", "events": ["ping"]}, headers=user["headers"])
+
+    location = response.headers["location"]
+    assert location.endswith(f"/api/v1/webhooks/{response.json()['id']}")
+    read = await client.get(location.removeprefix("http://testserver"), headers=user["headers"])
+    assert read.status_code == 200 and read.json()["id"] == response.json()["id"] and "secret" not in read.json()
+    stranger = await register(client)
+    assert (await client.get(location.removeprefix("http://testserver"), headers=stranger["headers"])).status_code == 404
+
+
 @pytest.mark.parametrize(
     "url",
     [

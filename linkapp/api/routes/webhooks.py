@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from linkapp.api.deps import ClientIp, CurrentUser, Db, PageParams
+from linkapp.api.locations import created, set_location
 from linkapp.models.webhook import DeliveriesPublic, EventQueued, WebhookCreate, WebhookCreated, WebhookPublic, WebhooksPublic, WebhookUpdate
 from linkapp.services.webhooks import hooks
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated)
-async def create_hook(hook_in: WebhookCreate, user: CurrentUser, db: Db, ip: ClientIp) -> WebhookCreated:
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated, responses=created("the new webhook"))
+async def create_hook(hook_in: WebhookCreate, request: Request, response: Response, user: CurrentUser, db: Db, ip: ClientIp) -> WebhookCreated:
     """A new webhook; the `secret` that signs its deliveries is shown this once."""
-    return await hooks.create_hook(db=db, user_id=user.id, url=hook_in.url, events=hook_in.events, description=hook_in.description, ip=ip)
+    hook = await hooks.create_hook(db=db, user_id=user.id, url=hook_in.url, events=hook_in.events, description=hook_in.description, ip=ip)
+    set_location(request, response, "get_hook", hook_id=hook.id)
+    return hook
+
+
+@router.get("/{hook_id}", response_model=WebhookPublic)
+async def get_hook(hook_id: str, user: CurrentUser, db: Db) -> WebhookPublic:
+    """One webhook, with how its last delivery went (never its secret)."""
+    return hooks.to_public(await hooks.get_hook(db=db, user_id=user.id, public_id=hook_id))
 
 
 @router.get("", response_model=WebhooksPublic)
