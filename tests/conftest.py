@@ -55,14 +55,16 @@ TABLES = (
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests late: they need the compiled app, and a failure elsewhere shows sooner. The
-    deployed-stack tests last of all: their instances build the checkout's frontend for their own
-    address, which would pull it from under the browser tests' server (both serve one `.web`)."""
+    """Browser tests late: they need the compiled app, and a failure elsewhere shows sooner. Tests
+    that start their own app from the checkout (marker `own_build`, and the deployed stack's) last
+    of all: each builds the checkout's frontend for its own address, which would pull it from
+    under the shared `prod_server` (they all serve one `.web`)."""
     e2e = [item for item in items if "/tests/e2e/" in str(item.path)]
     for item in e2e:
         item.add_marker(pytest.mark.e2e)
-    stack = [item for item in items if item.get_closest_marker("stack") and item not in e2e]
-    items[:] = [item for item in items if item not in e2e and item not in stack] + e2e + stack
+    own = [item for item in items if item.get_closest_marker("own_build") or item.get_closest_marker("stack")]
+    own.sort(key=lambda item: item not in e2e)  # the browser ones first, while Chromium is up
+    items[:] = [item for item in items if item not in e2e and item not in own] + [item for item in e2e if item not in own] + own
 
 
 def alembic_config(url: str) -> Config:

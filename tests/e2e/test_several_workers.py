@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests import redis_server
 from tests.e2e.conftest import api_link, api_user
 
-pytestmark = pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")
+pytestmark = [pytest.mark.own_build, pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")]
 
 
 @pytest.fixture(scope="module")
