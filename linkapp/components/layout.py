@@ -114,3 +114,22 @@ def page_frame(*children: rx.Component, **props) -> rx.Component:
         background=rx.color("gray", 2),
     )
 
+
+def settings_page(title: str, intro: str, loaded: rx.Var, *sections: rx.Component, dialogs: tuple[rx.Component, ...] = (), page_id: str) -> rx.Component:
+    """A page of the user menu (Security, Webhooks): a heading, its sections once `loaded`, its dialogs."""
+    return page_frame(
+        rx.cond(
+            loaded,
+            rx.vstack(
+                rx.vstack(rx.heading(title, size="7"), rx.text(intro, color_scheme="gray", size="2"), spacing="1"),
+                *sections,
+                spacing="5",
+                width="100%",
+                max_width="880px",
+                margin_x="auto",
+                id=page_id,
+            ),
+            rx.center(rx.spinner(size="3"), padding_y="4rem"),
+        ),
+        *dialogs,
+    )

@@ -114,7 +114,7 @@ class ExportState(rx.State):
         try:
             async with self:
                 detail = await self.get_state(LinkDetailState)
-                public_id, (start, end) = detail.public_id, detail._range(tz)
+                public_id, (start, end) = detail.public_id, detail.chosen_range(tz)
             days = analytics.day_range(start, end, tz)
             body = await _collect(await exports.link_clicks_csv(owner_id=user_id, public_id=public_id, days=days))
         except (ValueError, DomainError) as error:  # a half-typed custom range, a link gone meanwhile

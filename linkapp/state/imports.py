@@ -242,7 +242,7 @@ class ImportState(rx.State):
         try:
             while ended is None and time.monotonic() - started < MAX_FOLLOW_SECONDS:
                 await asyncio.sleep(POLL_SECONDS)
-                if not await live._tab_connected(token):
+                if not await live.tab_is_open(token):
                     break
                 async with self:
                     if self.router.url.path not in (routes.INDEX, "") or not self.running:

@@ -106,7 +106,7 @@ class InsightsState(rx.State):
         if not self._on_link_page:
             return None, analytics.day_range(None, None, tz)
         detail = await self.get_state(LinkDetailState)
-        start, end = detail._range(tz)
+        start, end = detail.chosen_range(tz)
         return detail.public_id, analytics.day_range(start, end, tz)
 
     async def _reload_quick(self) -> None:

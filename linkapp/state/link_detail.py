@@ -127,7 +127,7 @@ class LinkDetailState(rx.State):
             self._watching = True
             return LinkDetailState.watch_clicks
 
-    def _range(self, tz: str) -> tuple[date | None, date | None]:
+    def chosen_range(self, tz: str) -> tuple[date | None, date | None]:
         if self.range_choice == "custom":
             return date.fromisoformat(self.custom_start), date.fromisoformat(self.custom_end)
         today = datetime.now(ZoneInfo(tz)).date()
@@ -141,7 +141,7 @@ class LinkDetailState(rx.State):
             return
         tz = await viewer_time_zone(self)
         try:
-            start, end = self._range(tz)
+            start, end = self.chosen_range(tz)
             days = analytics.day_range(start, end, tz)
         except (ValueError, DomainError) as error:
             self.range_error = getattr(error, "detail", "Pick a start and an end day.")

@@ -26,6 +26,11 @@ def use_connection_check(check: Callable[[str], Awaitable[bool]]) -> None:
     _tab_connected = check
 
 
+async def tab_is_open(token: str) -> bool:
+    """Whether the tab behind `token` still has its websocket open (for other states' background tasks)."""
+    return await _tab_connected(token)
+
+
 def loading(state) -> None:
     """Call as a page starts reading its figures: its watch then knows which news they include."""
     state._loaded_version = feed.version
