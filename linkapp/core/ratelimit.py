@@ -35,39 +35,42 @@ class Verdict:
 
 class LocalWindows:
     """Sliding-window counters in this process (the algorithm of `limits`' sliding window
-    counter). limits' async memory storage sweeps every key after each hit, which made the
-    redirect's cost grow with the number of clients; this sweeps at most once a second."""
-
-    SWEEP_SECONDS = 1.0
+    counter). Counts are kept per window, so that a window two periods old is dropped whole:
+    the cost of forgetting does not grow with the number of clients (limits' memory storage
+    sweeps every key after each hit; a per-key sweep once a second still took tens of
+    milliseconds of the event loop under load from many visitors)."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple, int] = {}
-        self._next_sweep = 0.0
+        self._windows: dict[tuple[int, int], dict[tuple[str, ...], int]] = {}  # (period, window) -> key -> hits
 
     def clear(self) -> None:
-        self._counts.clear()
+        self._windows.clear()
+
+    def counters(self) -> int:
+        """How many (client, window) counters are kept (tests: memory stays bounded)."""
+        return sum(len(counts) for counts in self._windows.values())
 
     def hit(self, item: RateLimitItem, key: tuple[str, ...], now: float) -> Verdict:
         period = item.get_expiry()
         window = int(now // period)
         elapsed = now - window * period
-        current = self._counts.get((period, key, window), 0)
-        previous = self._counts.get((period, key, window - 1), 0)
+        counts = self._windows.get((period, window))
+        if counts is None:
+            counts = self._windows[(period, window)] = {}
+            self._forget_before(period, window - 1)
+        current = counts.get(key, 0)
+        previous = self._windows.get((period, window - 1), {}).get(key, 0)
         weighted = previous * (period - elapsed) / period + current
         allowed = weighted + 1 <= item.amount
         if allowed:
-            self._counts[(period, key, window)] = current + 1
+            counts[key] = current + 1
             weighted += 1
-        if now >= self._next_sweep:
-            self._sweep(now)
         reset_after = max(1, math.ceil(period - elapsed))
         return Verdict(allowed=allowed, limit=item.amount, remaining=max(0, int(item.amount - weighted)), reset_after=reset_after)
 
-    def _sweep(self, now: float) -> None:
-        self._next_sweep = now + self.SWEEP_SECONDS
-        stale = [name for name in self._counts if name[2] < int(now // name[0]) - 1]
-        for name in stale:
-            del self._counts[name]
+    def _forget_before(self, period: int, window: int) -> None:
+        for name in [name for name in self._windows if name[0] == period and name[1] < window]:
+            del self._windows[name]
 
 
 _local = LocalWindows()

@@ -41,8 +41,18 @@ def test_local_windows_forget_stale_counters():
     item = parse("5/second")
     for n in range(100):
         windows.hit(item, (f"client{n}",), 50.0)
-    windows.hit(item, ("late",), 60.0)  # ten seconds on: the sweep runs
-    assert len(windows._counts) == 1
+    windows.hit(item, ("late",), 60.0)  # ten seconds on: the old window is dropped whole
+    assert windows.counters() == 1
+
+
+def test_local_windows_keep_the_previous_window_for_the_slide():
+    windows = LocalWindows()
+    item = parse("2/minute")
+    assert windows.hit(item, ("client",), 100.0).allowed
+    assert windows.hit(item, ("client",), 110.0).allowed
+    # Next minute, a quarter in: the previous minute's two hits still weigh 1.5.
+    assert not windows.hit(item, ("client",), 135.0).allowed
+    assert windows.hit(item, ("client",), 175.0).allowed  # three quarters in: they weigh 0.5
 
 
 async def test_limits_hold_in_process_while_redis_is_unreachable(monkeypatch, caplog):
