@@ -54,9 +54,14 @@ def _current() -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
         loop = None
     entry = _engines.get(loop)
     if entry is None:
-        engine = make_engine(_url or settings.async_database_url)
+        engine = make_engine(current_url())
         entry = _engines[loop] = (engine, async_sessionmaker(engine, expire_on_commit=False))
     return entry
+
+
+def current_url() -> str:
+    """The database URL the app points at now (see `configure`)."""
+    return _url or settings.async_database_url
 
 
 def get_engine() -> AsyncEngine:

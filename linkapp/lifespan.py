@@ -8,6 +8,7 @@ import logging
 from linkapp import db as database
 from linkapp.core import metrics
 from linkapp.services.clicks.recorder import recorder
+from linkapp.services.clicks.store_process import store_process
 from linkapp.services.clicks.writer_thread import store_thread
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ async def click_writer():
         try:
             await recorder.stop()
         finally:
+            await store_process.close()
             await store_thread.close()
             await database.dispose_current()
             metrics.process_ended()

@@ -2,8 +2,8 @@
 
 A FastAPI catch-all at /{code} would shadow every one-segment Reflex page, so this is an ASGI
 middleware around the whole backend instead. It never waits for the database to write: the
-click is queued after the response has been sent. A code that leads nowhere gets one of
-`visitor_pages` (404, 410), HTML or text as the client asks.
+click goes to the journal file just before the response and to the writer's queue after it. A
+code that leads nowhere gets one of `visitor_pages` (404, 410), HTML or text as the client asks.
 """
 
 from __future__ import annotations
@@ -171,10 +171,11 @@ class ShortLinks:
         query = escape_non_ascii(scope.get("query_string", b""))
         # Never cached, whatever the status: a browser that keeps a 301 stops asking, uncounted.
         headers = [(b"location", _location(location, query).encode("ascii")), *limit_headers, NO_STORE]
+        click = visit.click(target.link_id, clicked_at=now, query=query)
+        recorder.keep(click)  # on disk before the answer: a crash from here on loses no answered click
         await _respond(send, status, headers, b"", visit.method)
         metrics.count_redirect(status)
-        # Recorded only now, after the response went out, and exactly once.
-        click = visit.click(target.link_id, clicked_at=now, query=query)
+        # Queued only now, after the response went out, and exactly once.
         if not recorder.record_nowait(click):
             # Shielded: a client that hangs up now must not cancel the recording of its click.
             await asyncio.shield(recorder.record(click))

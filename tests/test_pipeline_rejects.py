@@ -41,6 +41,7 @@ async def test_refused_click_is_set_aside_and_the_rest_stored(client, monkeypatc
         return row
 
     monkeypatch.setattr(click_store, "enrich", enrich)
+    monkeypatch.setattr(settings, "CLICK_WRITER_PROCESS", False)  # the bug is played here, so stored here
     user = await register(client)
     link_id = ids.decode_link_id((await create_link(client, user))["id"])
     clicks = [Click(link_id=link_id, clicked_at=datetime.now(UTC), ip_address=f"198.51.100.{n}", user_agent=POISON if n == 7 else BROWSER) for n in range(20)]

@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     # between its clicks (PostgreSQL: 5,500 clicks/s with 1,000, 6,900 with 5,000).
     CLICK_BATCH_SIZE: int = 5_000
     CLICK_FLUSH_INTERVAL: float = 0.25
+    # Store batches in a process of the writer's own (services/clicks/store_process.py), off the
+    # redirects' interpreter; false stores them on a thread of the app's process.
+    CLICK_WRITER_PROCESS: bool = True
     LINK_CACHE_TTL: float = 60.0
     # Privacy: store IPv4 /24 and IPv6 /48 only; raw events older than this many days are deleted
     # (rollups stay). 0 keeps them forever.

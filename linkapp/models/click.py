@@ -6,8 +6,9 @@ before anything is stored.
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import asdict, dataclass, field
+import json
+import os
+from dataclasses import dataclass, field
 from datetime import datetime
 
 MAX_TEXT = 255
@@ -24,6 +25,32 @@ def _clip(value: str | None, limit: int) -> str | None:
     return value[:limit] if value else None
 
 
+class _ClickIds:
+    """128 random bits as 32 hex digits, like uuid4().hex, cut from a pool of os.urandom bytes:
+    one system call per 4,096 ids instead of one per redirect (secrets.token_hex's). The pool is
+    dropped in a forked child, which must not hand out its parent's ids."""
+
+    POOL = 16 * 4096
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._at = 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._pool, self._at = b"", 0
+
+    def __call__(self) -> str:
+        if self._at >= len(self._pool):
+            self._pool, self._at = os.urandom(self.POOL), 0
+        start = self._at
+        self._at = start + 16
+        return self._pool[start : start + 16].hex()
+
+
+new_click_id = _ClickIds()
+
+
 @dataclass(slots=True)
 class Click:
     link_id: int
@@ -37,8 +64,10 @@ class Click:
     method: str = "GET"
     # Why the redirect already knew this was not a person (HEAD, prefetch, a bot's agent...).
     bot_reason: str | None = None
-    # 128 random bits as 32 hex digits, like uuid4().hex, at a fifth of the cost on the redirect.
-    click_id: str = field(default_factory=lambda: secrets.token_hex(16))
+    click_id: str = field(default_factory=new_click_id)
+    # The journal segment that holds this click until it is safe elsewhere (services/clicks/journal).
+    journal: object = field(default=None, init=False, repr=False, compare=False)
+    _line: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.user_agent = _clip(self.user_agent, MAX_USER_AGENT)
@@ -52,10 +81,35 @@ class Click:
         return self.bot_reason is not None
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["clicked_at"] = self.clicked_at.isoformat()
-        return data
+        # Spelled out: asdict copies deeply, and this runs once per redirect (the journal line).
+        return {
+            "link_id": self.link_id,
+            "clicked_at": self.clicked_at.isoformat(),
+            "ip_address": self.ip_address,
+            "user_agent": self.user_agent,
+            "referrer": self.referrer,
+            "source": self.source,
+            "utm_medium": self.utm_medium,
+            "utm_campaign": self.utm_campaign,
+            "method": self.method,
+            "bot_reason": self.bot_reason,
+            "click_id": self.click_id,
+        }
+
+    def to_line(self) -> bytes:
+        """The click as one JSON line, as the journal and the spool keep it; made once (the
+        journal's line is also what the writer's process is sent)."""
+        if self._line is None:
+            self._line = _encode(self.to_dict()).encode() + b"\n"
+        return self._line
 
     @classmethod
     def from_dict(cls, data: dict) -> Click:
         return cls(**{**data, "clicked_at": datetime.fromisoformat(data["clicked_at"])})
+
+    @classmethod
+    def from_line(cls, line: bytes | str) -> Click:
+        return cls.from_dict(json.loads(line))
+
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode

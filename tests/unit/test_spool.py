@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from linkapp import db as database
 from linkapp.core import ids, metrics
+from linkapp.core.config import settings
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
 from linkapp.services.clicks import spool
@@ -21,6 +22,13 @@ from linkapp.services.clicks.recorder import ClickRecorder
 from tests.factories import create_link, register
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+
+
+@pytest.fixture(autouse=True)
+def store_in_this_process(monkeypatch):
+    """The outage is played by replacing `click_store.store` here, so the writer must store in
+    this process (the spool and the retries are the app process's either way)."""
+    monkeypatch.setattr(settings, "CLICK_WRITER_PROCESS", False)
 
 
 @pytest.fixture

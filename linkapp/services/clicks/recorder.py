@@ -25,6 +25,7 @@ from linkapp.core.config import settings
 from linkapp.core.logs import Throttled
 from linkapp.models.click import Click
 from linkapp.services.clicks import spool
+from linkapp.services.clicks.journal import ClickJournal
 from linkapp.services.clicks.local_queue import LocalQueue
 from linkapp.services.clicks.shared_queue import SharedQueue
 from linkapp.services.clicks.stream import ClickStream
@@ -49,8 +50,9 @@ class ClickRecorder:
         self._local = LocalQueue(maxsize or settings.CLICK_QUEUE_SIZE)
         self._shared = SharedQueue(stream)
         self._spool = spool.Spooler(write_clicks, spool_dir, on_replayed=self._local.release)
+        self._journal = ClickJournal(spool_dir)
         self._stopping = asyncio.Event()
-        self._writer = BatchWriter(self._local, self._spool, self._stopping, depth=self.depth)
+        self._writer = BatchWriter(self._local, self._spool, self._stopping, depth=self.depth, settle=self._journal.settle)
         self._task: asyncio.Task | None = None
         self._full_log = Throttled(log, FULL_LOG_EVERY)
 
@@ -73,6 +75,11 @@ class ClickRecorder:
         """Clicks waiting: this process's queue plus, with Redis, the shared stream's backlog."""
         return self._local.queue.qsize() + self._shared.backlog
 
+    def keep(self, click: Click) -> None:
+        """Put `click` on disk, in this process's journal: call before its redirect goes out, so
+        that a crash after the response cannot lose it (see journal)."""
+        self._journal.append(click)
+
     def record_nowait(self, click: Click) -> bool:
         """Queue `click` at once if that needs no waiting (the in-process queue, with room);
         False otherwise, and the caller awaits `record`. Spares the redirect a task per click."""
@@ -84,6 +91,7 @@ class ClickRecorder:
     async def record(self, click: Click) -> None:
         """Queue `click` for storing; waits (never drops) while the queue is full."""
         if await self._shared.add(click):
+            self._journal.settle((click,))  # safe in Redis now
             metrics.click_queue_depth.set(self.depth())
             if self._shared.backlog >= self._local.maxsize:
                 self._note_full()  # the click is safe in Redis already: this only slows producers
@@ -107,6 +115,7 @@ class ClickRecorder:
     def start(self) -> None:
         """Start the writer (and the stream reader and spool replay); idempotent."""
         if self._task is None or self._task.done():
+            self._journal.recover()  # a crashed run's journal goes to the spool, whose replay stores it
             self._stopping.clear()
             self._task = asyncio.create_task(self._writer.run(), name="linkapp-click-writer")
         self._shared.start_reader(self._writer.write, self._stopping)
@@ -162,6 +171,7 @@ class ClickRecorder:
         await self._writer.spill([click for click in leftover if click is not None], at_stop=True)
         await self._shared.stop_reader()
         await self._spool.stop()
+        self._journal.close()
 
 
 recorder = ClickRecorder()

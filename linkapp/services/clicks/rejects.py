@@ -22,9 +22,12 @@ REJECTED_DIR = "rejected"
 
 
 def refused(exc: BaseException) -> bool:
-    """True when the database refused the data itself (a bad value, a broken constraint)."""
+    """True when the database refused the data itself (a bad value, a broken constraint), here or
+    in the writer's process (which says so with StoreRefused)."""
+    from linkapp.services.clicks.store_process import StoreRefused  # it imports this module's users
+
     original = getattr(exc, "orig", None) or exc
-    return isinstance(original, (psycopg.errors.DataError, psycopg.errors.IntegrityError)) or isinstance(
+    return isinstance(original, (psycopg.errors.DataError, psycopg.errors.IntegrityError, StoreRefused)) or isinstance(
         exc, (sa_exc.DataError, sa_exc.IntegrityError)
     )
 

@@ -46,9 +46,9 @@ def _write(directory: Path, clicks: list[Click]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     name = f"clicks-{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     partial = directory / (name + PARTIAL)
-    with partial.open("w", encoding="utf-8") as out:
+    with partial.open("wb") as out:
         for click in clicks:
-            out.write(json.dumps(click.to_dict(), separators=(",", ":")) + "\n")
+            out.write(click.to_line())
         out.flush()
         os.fsync(out.fileno())
     final = directory / (name + SUFFIX)

@@ -2,31 +2,45 @@
 
 Idempotent by click id: a batch retried after an unclear failure, or replayed from the spool,
 stores (and counts) each click once.
+
+link_events has no foreign key to links (it would cost every insert a lookup per row), so the
+batch checks its links once: clicks of a link deleted while they were on their way (the link, or
+its owner's account) are dropped, not stored as orphans nobody can see or delete.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import UTC, date, timedelta
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import BigInteger, any_, bindparam, delete, select, text
+from sqlalchemy import BigInteger, Integer, any_, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp import db as database
+from linkapp.core.logs import Throttled
 from linkapp.core.times import utcnow
 from linkapp.models.click import Click
 from linkapp.models.event import LinkEvent
+from linkapp.models.link import Link
 from linkapp.models.rollup import VisitorSalt
 from linkapp.services.clicks.bursts import bursts
 from linkapp.services.clicks.enrich import enrich
 from linkapp.services.rollups import writes as rollup_writes
 from linkapp.services.webhooks import outbox as webhooks
 
+log = logging.getLogger(__name__)
+
 # Salts of today and yesterday stay (clicks can arrive late); older ones are deleted.
 SALT_DAYS = 1
 _salts: dict[date, str] = {}
+# Bumped by `reset`: the click writer's process (store_process) resets its copy when this moves.
+generation = 0
+# Clicks of deleted links are expected (a link deleted with clicks in the queue): noted, not errors.
+dropped_clicks = 0  # in this process, since it started
+_dropped_note = Throttled(log, 60.0)
 
 
 async def salt_for(db: AsyncSession, day: date) -> str:
@@ -55,6 +69,8 @@ async def forget_old_salts(db: AsyncSession) -> None:
 
 def reset() -> None:
     """Forget cached salts and the burst history (tests, or after restoring a database)."""
+    global generation
+    generation += 1
     _salts.clear()
     bursts.reset()
 
@@ -66,6 +82,10 @@ async def store(batch: list[Click]) -> int:
         salts = {day: await salt_for(db, day) for day in sorted(days)}
         rows = [enrich(click, salt=salts[click.clicked_at.astimezone(UTC).date()]) for click in batch]
         await bursts.flag(rows)
+        rows = await _of_existing_links(db, rows)
+        if not rows:
+            await db.commit()
+            return 0
         new_ids = await _insert_events(db, rows)
         if new_ids:
             await rollup_writes.count_events(db, _among(db, new_ids))
@@ -73,6 +93,38 @@ async def store(batch: list[Click]) -> int:
             await webhooks.enqueue_clicks(db, rows)
         await db.commit()
         return len(new_ids)
+
+
+async def _of_existing_links(db: AsyncSession, rows: list[dict]) -> list[dict]:
+    """The rows whose link still exists; the links are held until this transaction ends, so none
+    of them can be deleted between this look and the commit. On PostgreSQL FOR KEY SHARE: a
+    DELETE of one waits for the batch, then removes its events with the link's (edits to links
+    do not wait). On SQLite the database's one write lock, taken before looking."""
+    link_ids = sorted({row["link_id"] for row in rows})
+    column = Link.__table__.c.id
+    if db.bind.dialect.name == "postgresql":
+        # One array parameter; in id order, so concurrent batches and deletes lock in one order.
+        query = select(column).where(column == any_(bindparam("link_ids", link_ids, type_=ARRAY(Integer))))
+        query = query.order_by(column).with_for_update(key_share=True)
+    else:
+        await _hold_sqlite_write_lock(db)
+        query = select(column).where(column.in_(link_ids))
+    existing = set((await db.execute(query)).scalars())
+    if len(existing) == len(link_ids):
+        return rows
+    kept = [row for row in rows if row["link_id"] in existing]
+    global dropped_clicks
+    dropped_clicks += len(rows) - len(kept)
+    _dropped_note.warning("dropped %d clicks of deleted links (%d since start): not stored", len(rows) - len(kept), dropped_clicks)
+    return kept
+
+
+async def _hold_sqlite_write_lock(db: AsyncSession) -> None:
+    # pysqlite begins a transaction only at the first write: a SELECT before it reads outside any,
+    # and another connection could delete a link between that read and the INSERT.
+    connection = (await (await db.connection()).get_raw_connection()).driver_connection
+    if not connection.in_transaction:  # a new salt was written: the lock is ours already
+        await db.execute(text("BEGIN IMMEDIATE"))
 
 
 def _among(db: AsyncSession, ids: list[int]):

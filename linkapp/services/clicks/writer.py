@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from linkapp.core import metrics, retry
 from linkapp.core.config import settings
@@ -21,6 +21,7 @@ from linkapp.models.click import Click
 from linkapp.services.clicks import feed, rejects, spool
 from linkapp.services.clicks import store as click_store
 from linkapp.services.clicks.local_queue import LocalQueue
+from linkapp.services.clicks.store_process import store_process
 from linkapp.services.clicks.writer_thread import store_thread
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,20 @@ class BatchWriter:
         stopping: set when the recorder stops: the writer then empties the queue and ends, and
             gives up on a failing database at `deadline`.
         depth: clicks waiting in all queues, for the depth gauge.
+        settle: told of clicks once they are stored or spooled (the journal lets them go).
     """
 
-    def __init__(self, local: LocalQueue, spooler: spool.Spooler, stopping: asyncio.Event, *, depth: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        local: LocalQueue,
+        spooler: spool.Spooler,
+        stopping: asyncio.Event,
+        *,
+        depth: Callable[[], int],
+        settle: Callable[[Iterable[Click]], None] = lambda clicks: None,
+    ) -> None:
         self._local = local
+        self._settle = settle
         self._spool = spooler
         self._stopping = stopping
         self._depth = depth
@@ -56,6 +67,7 @@ class BatchWriter:
             if batch:
                 if await self.write(batch, spill_early=True):
                     self._local.mark_written(batch)
+                    self._settle(batch)
                 else:
                     # The database is down and memory fills (or we are stopping): all queued clicks to disk.
                     rest = self._local.take_all()
@@ -127,15 +139,19 @@ class BatchWriter:
     async def spill(self, clicks: list[Click], *, at_stop: bool) -> None:
         """Put `clicks` in the spool file; if the disk refuses, keep retrying the database
         (or, `at_stop`, log them whole as a last resort)."""
-        if not clicks or await self._spool.spill(clicks):
+        if not clicks:
+            return
+        if await self._spool.spill(clicks):
+            self._settle(clicks)
             return
         if at_stop:
-            spool.log_lost(clicks)
+            spool.log_lost(clicks)  # and they stay in the journal, which the next start recovers
             return
         # The disk refused: keep them and retry the database; the queue fills, back-pressure takes over.
         self._spill_blocked_until = time.monotonic() + SPILL_RETRY_AFTER
         if await self.write(clicks):
             self._local.mark_written(clicks)
+            self._settle(clicks)
         else:
             await self.spill(clicks, at_stop=True)
 
@@ -152,6 +168,8 @@ class BatchWriter:
 
 
 async def _store(batch: list[Click]) -> int:
+    if settings.CLICK_WRITER_PROCESS:
+        return await store_process.store(batch)
     return await store_thread.run(click_store.store(batch))
 
 

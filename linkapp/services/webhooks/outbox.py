@@ -132,6 +132,11 @@ class Subscribers:
         self._generation = 0
         self._owners: dict[int, int] = {}
 
+    @property
+    def generation(self) -> int:
+        """Moves on every `invalidate` and `reset`: the click writer's process follows it."""
+        return self._generation
+
     def invalidate(self) -> None:
         """A hook changed: reload before the next batch."""
         self._generation += 1

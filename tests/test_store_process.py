@@ -1,0 +1,86 @@
+"""The click writer's own process: redirects' clicks are stored there, as this process's settings
+say, and a writer process that dies is replaced without losing a click."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from sqlalchemy import select
+
+from linkapp import db as database
+from linkapp.core import ids
+from linkapp.core.config import settings
+from linkapp.models.event import LinkEvent
+from linkapp.services.clicks import rejects
+from linkapp.services.clicks.recorder import recorder
+from linkapp.services.clicks.store_process import StoreFailed, StoreRefused, _expect, store_process
+from tests.factories import create_link, register, short_path
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+
+
+async def redirects(client, link: dict, count: int, first_octet: int = 198) -> None:
+    for n in range(count):
+        response = await client.get(short_path(link), headers={"User-Agent": BROWSER, "X-Forwarded-For": f"{first_octet}.51.100.{n + 1}"})
+        assert response.status_code == 302
+
+
+async def stored(link: dict) -> list[LinkEvent]:
+    await recorder.flush()
+    async with database.session() as db:
+        rows = await db.execute(select(LinkEvent).where(LinkEvent.link_id == ids.decode_link_id(link["id"])))
+        return list(rows.scalars())
+
+
+@pytest.fixture
+async def link(client, monkeypatch):
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", ["127.0.0.1"])
+    monkeypatch.setattr(settings, "CLICK_WRITER_PROCESS", True)
+    return await create_link(client, await register(client))
+
+
+async def test_clicks_are_stored_by_a_process_of_their_own(client, link):
+    await redirects(client, link, 5)
+    assert len(await stored(link)) == 5
+    assert store_process.pid is not None and store_process.pid != os.getpid()
+
+
+async def test_a_killed_writer_process_is_replaced_and_no_click_is_lost(client, link):
+    await redirects(client, link, 3)
+    assert len(await stored(link)) == 3
+    first = store_process.pid
+    os.kill(first, signal.SIGKILL)
+    os.waitpid(first, 0)  # reaped here, so that it is really gone before the next batch
+
+    await redirects(client, link, 4, first_octet=203)
+    events = await stored(link)
+    assert len(events) == 7
+    assert len({event.click_id for event in events}) == 7
+    assert store_process.pid not in (None, first)
+
+
+async def test_writer_process_stores_as_this_process_is_configured(client, link, monkeypatch):
+    await redirects(client, link, 1)
+    assert [event.ip_address for event in await stored(link)] == ["198.51.100.0"]  # anonymized, the default
+
+    monkeypatch.setattr(settings, "ANONYMIZE_IP", False)
+    await redirects(client, link, 1, first_octet=203)
+    assert sorted(event.ip_address for event in await stored(link)) == ["198.51.100.0", "203.51.100.1"]
+
+
+def test_a_refusal_in_the_writer_process_is_a_refusal_here():
+    class Answer:
+        def __init__(self, outcome: str) -> None:
+            self.outcome = outcome
+
+        def recv(self):
+            return self.outcome, "DataError: value too long"
+
+    with pytest.raises(StoreRefused) as refused:
+        _expect(Answer("refused"), None)
+    assert rejects.refused(refused.value)  # so the writer looks for the bad clicks instead of retrying
+    with pytest.raises(StoreFailed) as failed:
+        _expect(Answer("failed"), None)
+    assert not rejects.refused(failed.value)  # the database being away is retried
