@@ -29,7 +29,17 @@ from linkapp.state.links import LinksState
 from linkapp.state.webhooks import WebhooksState
 
 request_log.configure()
-app = rx.App(
+
+
+class LinkApp(rx.App):
+    """The Reflex app, whose short links are answered ahead of Reflex's own middleware (see
+    `ShortLinks.ahead_of`); they are still served by the ShortLinks that api_transformer mounts."""
+
+    def __call__(self):
+        return ShortLinks.ahead_of(super().__call__())
+
+
+app = LinkApp(
     # Outermost last: the redirect answers before the request log and the security headers (it
     # stays lean); they wrap FastAPI whole, its 500s included.
     api_transformer=[api, SecurityHeaders, RequestLog, ShortLinks],
