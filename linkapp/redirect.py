@@ -149,8 +149,9 @@ class ShortLinks:
 
         async def short_links_first(scope: Scope, receive: Receive, send: Send) -> None:
             mounted = ShortLinks.mounted
-            if mounted is not None and _short_code(scope) is not None:
-                await mounted(scope, receive, send)
+            code = _short_code(scope) if mounted is not None else None
+            if code is not None:
+                await mounted.redirect(code, scope, send)
             else:
                 await reflex_app(scope, receive, send)
 
@@ -160,11 +161,15 @@ class ShortLinks:
         code = _short_code(scope)
         if code is None:
             await self.app(scope, receive, send)
-            return
+        else:
+            await self.redirect(code, scope, send)
+
+    async def redirect(self, code: str, scope: Scope, send: Send) -> None:
+        """Answer a GET or HEAD of `code` (a request `_short_code` picked)."""
         visit = Visit(scope)
         # Limited before the lookup, so that guessing codes costs the same as using them.
         verdict = await ratelimit.check(settings.RATE_LIMIT_REDIRECT, "redirect", visit.ip)
-        limit_headers = [(key.lower().encode(), value.encode()) for key, value in verdict.headers().items()]
+        limit_headers = verdict.raw_headers()
         if not verdict.allowed:
             await _respond(send, 429, limit_headers + [(b"retry-after", str(verdict.reset_after).encode()), TEXT], b"Too many requests.", visit.method)
             metrics.count_redirect(429)

@@ -43,6 +43,10 @@ def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
     return ip is not None and any(ip in net for net in networks)
 
 
+# The peer is one of a few proxies, asked about on every request: remembered.
+_peer_is_trusted = lru_cache(maxsize=256)(_is_trusted)
+
+
 def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str] | None = None) -> str:
     """The client's address.
 
@@ -52,7 +56,7 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str] | 
     """
     networks = _trusted(tuple(settings.TRUSTED_PROXIES if trusted is None else trusted))
     peer = peer or ""
-    if not networks or not forwarded_for or not _is_trusted(peer, networks):
+    if not networks or not forwarded_for or not _peer_is_trusted(peer, networks):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):

@@ -32,6 +32,14 @@ class Verdict:
             "RateLimit-Reset": str(self.reset_after),
         }
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """`headers` as ASGI sends them (the redirect's path)."""
+        return [
+            (b"ratelimit-limit", b"%d" % self.limit),
+            (b"ratelimit-remaining", b"%d" % self.remaining),
+            (b"ratelimit-reset", b"%d" % self.reset_after),
+        ]
+
 
 class LocalWindows:
     """Sliding-window counters in this process (the algorithm of `limits`' sliding window

@@ -2,8 +2,9 @@
 
 Between the response and the writer a click lives in memory (the queue, a batch being stored),
 and `kill -9`, an out-of-memory kill or a crash would lose it. So the redirect first appends
-the click as one line to this process's journal file: one `write` to the page cache, which
-outlives the process (not the machine: there is no fsync per click). Once the click is safe
+the click as one line to this process's journal file, mapped into memory: a copy into the page
+cache, with no system call, which outlives the process (not the machine: there is no fsync per
+click). A segment is made at its full size, so its unwritten end is zero bytes. Once the click is safe
 elsewhere (stored, in the spool, in the Redis stream) it is settled; a segment file whose
 clicks are all settled is deleted when the next one starts.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import mmap
 import os
 import secrets
 from collections.abc import Iterable
@@ -35,15 +37,36 @@ SEGMENT_BYTES = 8 * 1024 * 1024  # about 25,000 clicks; a settled segment is del
 
 
 class Segment:
-    """One journal file: its clicks not yet settled, and whether it still takes new ones."""
+    """One journal file: its mapping, how much of it is written, its clicks not yet settled, and
+    whether it still takes new ones."""
 
-    __slots__ = ("path", "fd", "pending", "open")
+    __slots__ = ("path", "fd", "map", "used", "pending", "open")
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
         self.fd = fd
+        self.map = mmap.mmap(fd, SEGMENT_BYTES)
+        self.used = 0
         self.pending = 0
         self.open = True
+
+    def write(self, line: bytes) -> None:
+        end = self.used + len(line)
+        self.map[self.used : end] = line
+        self.used = end
+
+    def release(self, *, keep: bool) -> None:
+        """Unmap and close; `keep` leaves the file, cut to what was written, for the next start."""
+        with contextlib.suppress(OSError, ValueError):
+            self.map.close()
+        if keep:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, self.used)
+        else:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
 
 
 class ClickJournal:
@@ -56,7 +79,6 @@ class ClickJournal:
     def __init__(self, directory: Path | None = None) -> None:
         self._directory = directory
         self._current: Segment | None = None
-        self._written = 0
         self._unwritable = Throttled(log, 60.0)
         self._pid = os.getpid()
 
@@ -70,11 +92,10 @@ class ClickJournal:
         line = click.to_line()
         try:
             segment = self._segment(len(line))
-            os.write(segment.fd, line)
-        except OSError as exc:
+            segment.write(line)
+        except (OSError, ValueError) as exc:  # ValueError: a line longer than a segment
             self._unwritable.warning("click journal unwritable (%s); clicks are in memory only until stored", exc)
             return
-        self._written += len(line)
         segment.pending += 1
         click.journal = segment
 
@@ -87,7 +108,7 @@ class ClickJournal:
             click.journal = None
             segment.pending -= 1
             if not segment.open and segment.pending == 0:
-                self._delete(segment)
+                segment.release(keep=False)
 
     def close(self) -> None:
         """At shutdown, after the writer stopped: delete the current segment if all of it is settled
@@ -95,8 +116,7 @@ class ClickJournal:
         segment, self._current = self._current, None
         if segment is not None:
             segment.open = False
-            if segment.pending == 0:
-                self._delete(segment)
+            segment.release(keep=segment.pending > 0)
         with contextlib.suppress(OSError):
             self.directory.rmdir()  # only if empty: other workers' segments stay
 
@@ -117,7 +137,13 @@ class ClickJournal:
                 os.close(fd)
                 continue
             try:
-                if path.stat().st_size == 0:
+                # A killed process left the segment at its full size: its lines end at the first zero byte.
+                with open(path, "rb") as segment:
+                    data = segment.read()
+                end = data.find(b"\0")
+                if end >= 0:
+                    os.truncate(path, end)
+                if end == 0 or not data:
                     path.unlink()
                     continue
                 target = path.parent.parent / (path.stem + spool.SUFFIX)
@@ -133,24 +159,26 @@ class ClickJournal:
 
     def _segment(self, size: int) -> Segment:
         if os.getpid() != self._pid:  # a forked child must not write into its parent's files
-            self._pid, self._current, self._written = os.getpid(), None, 0
+            self._pid, self._current = os.getpid(), None
         current = self._current
-        if current is not None and self._written + size <= SEGMENT_BYTES:
+        if current is not None and current.used + size <= SEGMENT_BYTES:
             return current
+        if size > SEGMENT_BYTES:
+            raise ValueError(f"a click of {size} bytes")
         if current is not None:
             current.open = False
             if current.pending == 0:
-                self._delete(current)
+                current.release(keep=False)
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"clicks-{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        self._current, self._written = Segment(path, fd), 0
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, SEGMENT_BYTES)  # sparse: disk is used as lines are written
+            self._current = Segment(path, fd)
+        except OSError:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
         return self._current
-
-    @staticmethod
-    def _delete(segment: Segment) -> None:
-        with contextlib.suppress(OSError):
-            segment.path.unlink()
-        with contextlib.suppress(OSError):
-            os.close(segment.fd)
