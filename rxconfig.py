@@ -7,6 +7,8 @@ from linkapp.core.config import settings
 
 # Before anything imports prometheus_client: with Redis the workers add their metrics up.
 workers.share_metrics()
+# Before Reflex starts granian, which reads GRANIAN_WORKERS: one worker per core by default.
+workers.default_workers()
 
 config = rx.Config(
     app_name="linkapp",
