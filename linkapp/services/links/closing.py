@@ -32,7 +32,9 @@ async def close_account(*, db: AsyncSession, user: User, password: str) -> int:
         RateLimited, NotAuthenticated: see `accounts.passwords.confirm_password`.
     """
     await confirm_password(user=user, password=password)
-    link_ids = list((await db.execute(select(Link.id).where(Link.owner_id == user.id))).scalars())
+    # Their links' rows first, in id order: waits for click batches storing their clicks (click_store
+    # holds its links FOR KEY SHARE) and holds off the next, so the events deleted below are all.
+    link_ids = list((await db.execute(select(Link.id).where(Link.owner_id == user.id).order_by(Link.id).with_for_update())).scalars())
     owned = select(Link.id).where(Link.owner_id == user.id)
     await db.execute(delete(LinkTag).where(LinkTag.link_id.in_(owned)))
     await db.execute(delete(LinkEvent).where(LinkEvent.link_id.in_(owned)))

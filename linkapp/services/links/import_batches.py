@@ -1,6 +1,7 @@
 """Writing one batch of an import: which rows are new links, which are links that exist (see
 `imports` for the rule), which fail; then the inserts and updates, and the job's counters, in one
-transaction.
+transaction, with the `link.created` (and, for updates, `link.updated`) events the batch owes the
+owner's hooks: a rolled-back batch owes nothing, and a batch asks once which hooks want them.
 
 On PostgreSQL new links go in with one `INSERT ... SELECT FROM unnest(...)` of arrays, their ids
 drawn from the sequence beforehand: a multi-row VALUES of a thousand links has ten thousand
@@ -11,6 +12,8 @@ the portable executemany.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +23,9 @@ from linkapp.core.times import utcnow
 from linkapp.models.import_job import ImportJob
 from linkapp.models.link import Link, LinkTag
 from linkapp.services.links import changes as link_changes
+from linkapp.services.links import service as link_service
 from linkapp.services.links.import_rows import RowFailure, ValidLink
+from linkapp.services.webhooks import events
 
 MAX_REPORTED_ERRORS = 1_000
 RETRIES = 3
@@ -38,6 +43,23 @@ PG_INSERT_LINKS = text(
 PG_INSERT_TAGS = text("INSERT INTO link_tags (link_id, tag) SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:tags AS varchar[]))")
 PG_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 PG_NEW_IDS = text("SELECT nextval(pg_get_serial_sequence('links', 'id')) FROM generate_series(1, :count)")
+
+
+@dataclass(frozen=True, slots=True)
+class _NewLink:
+    """A link an import just wrote, with the columns its public shape reads: far cheaper than a `Link`."""
+
+    id: int
+    url: str
+    title: str
+    slug: str | None
+    expires_at: datetime | None
+    max_clicks: int | None
+    created_at: datetime
+    updated_at: datetime
+    redirect_status: int | None = None
+    disabled: bool = False
+    fallback_url: str | None = None
 
 
 async def save_job(db: AsyncSession, job: ImportJob) -> None:
@@ -79,11 +101,14 @@ class BatchWriter:
                 changed, new_pairs = await self._apply(db, rows)
                 await db.commit()
                 break
-            except IntegrityError:
-                await db.rollback()
+            except Exception as error:
+                # The job's counts go with the batch's rollback, whatever failed: they say what is stored.
                 for name, value in before.items():
                     setattr(self.job, name, value)
                 self.codes = codes
+                if not isinstance(error, IntegrityError):
+                    raise  # the caller rolls back and gives up
+                await db.rollback()
                 if attempt == RETRIES - 1:
                     raise
         if self.pairs is not None:
@@ -138,10 +163,12 @@ class BatchWriter:
                 pending.add(pair)
                 new.append(row)
         new_ids = await _insert(db, job.owner_id, new)
+        await _owe_created(db, job.owner_id, new, new_ids)
         job.created += len(new)
         changed = new_ids[:1]  # one announcement drops every cached "unknown code"
         if job.mode == "update" and existing:
             await _update(db, existing)
+            await link_service.owe_updates(db, job.owner_id, [link_id for _, link_id in existing])
             job.updated += len(existing)
             changed += [link_id for _, link_id in existing]
         else:
@@ -191,6 +218,26 @@ async def _insert(db: AsyncSession, owner_id: int, rows: list[ValidLink]) -> lis
     if tags:
         await db.execute(insert(TAGS), tags)
     return new_ids
+
+
+async def _owe_created(db: AsyncSession, owner_id: int, rows: list[ValidLink], new_ids: list[int]) -> None:
+    """Owe `link.created` for the batch's new links to the owner's hooks that want it, each link as
+    POST /links would announce it; built from the rows just written rather than read back."""
+    hook_ids = await link_service.hooks_wanting(db, owner_id, events.LINK_CREATED) if rows else []
+    if not hook_ids:
+        return
+    now = utcnow()
+    links = [
+        link_service.public_shape(
+            _NewLink(link_id, row.url, row.title, row.slug, row.expires_at, row.max_clicks, row.created_at, row.created_at),
+            tags=sorted(row.tags or ()),  # as to_public lists them: in the database's (binary) order
+            clicks=0,
+            used=None if row.max_clicks is None else 0,  # a new link: none of its clicks counted yet
+            now=now,
+        )
+        for row, link_id in zip(rows, new_ids, strict=True)
+    ]
+    await link_service.owe_link_events(db, hook_ids, events.LINK_CREATED, links)
 
 
 async def _insert_postgresql(db: AsyncSession, owner_id: int, rows: list[ValidLink]) -> list[int]:

@@ -154,24 +154,24 @@ def check_row(raw: RawLink, *, now: datetime) -> ValidLink | RowFailure:
     """The link a row makes, or why it makes none (in the words link creation uses)."""
     try:
         url = normalize_url(raw.url)
-        slug = link_service._check_slug_shape(raw.slug) if raw.slug else None
+        slug = link_service.check_slug_shape(raw.slug) if raw.slug else None
         # A code spelt like a generated id would be shadowed by that link (service._check_slug_free);
         # only the ids' own letters can spell one, and hashids is slow to say no.
         if slug and ID_LETTERS.issuperset(slug.lower()) and ids.decode_link_id(slug.lower()) is not None:
             return RowFailure(raw.row, f"The short code “{slug}” is taken.")
-        tags = link_service._normalize_tags(raw.tags) if raw.tags is not None else None
-        title = link_service._check_title(raw.title, url)
+        tags = link_service.normalize_tags(raw.tags) if raw.tags is not None else None
+        title = link_service.check_title(raw.title, url)
         expires_at = None
         if raw.expires_at:
             moment = parse_time(raw.expires_at)
             if moment is None:
                 return RowFailure(raw.row, f"The expiry “{raw.expires_at[:40]}” is not a date and time we can read.")
-            expires_at = link_service._check_expiry(moment)
+            expires_at = link_service.check_expiry(moment)
         max_clicks = None
         if raw.max_clicks:
             if not raw.max_clicks.isdigit():
                 return RowFailure(raw.row, f"max_clicks must be a whole number, not “{raw.max_clicks[:20]}”.")
-            max_clicks = link_service._check_max_clicks(int(raw.max_clicks))
+            max_clicks = link_service.check_max_clicks(int(raw.max_clicks))
     except DomainError as exc:
         return RowFailure(raw.row, exc.detail)
     created_at = parse_time(raw.created_at) if raw.created_at else None

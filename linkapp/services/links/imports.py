@@ -8,7 +8,8 @@ The work goes in batches of `BATCH` rows, each in one transaction that also move
 counters, so the counts always say what is stored. A batch is parsed and held to the link rules
 (`import_rows`) in a worker thread while the one before is written: the event loop mostly
 waits for the database. Rows that fail are reported with their row number and reason; the
-others are created.
+others are created. Each link created owes the owner's hooks `link.created` (each one updated,
+`link.updated`) as if made through the API, written with its batch.
 
 Which rows are links that exist already (skipped with `mode=skip`, changed with `mode=update`):
 a row with a short code is the user's link with that code (any case); a row of our own export

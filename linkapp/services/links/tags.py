@@ -3,7 +3,9 @@ all of the user's links at once.
 
 A tag is a row per link (`LinkTag`); the rule for what a tag may be is the links service's
 (`service.normalize_tag`), so a tag made here could have been typed on a link. Tags play no
-part in redirects: changing them tells the redirect caches nothing.
+part in redirects: changing them tells the redirect caches nothing. Each link whose tags change
+owes its owner's hooks `link.updated`, as the same edit through PATCH /links/{id} would, in the
+same transaction as the change.
 """
 
 from __future__ import annotations
@@ -87,11 +89,12 @@ async def rename_tag(*, db: AsyncSession, owner_id: int, tag: str, name: str) ->
     other = aliased(LinkTag)
     has_new = select(other.link_id).where(other.tag == new)
     try:
-        await _touch(db, owner_id, old)
+        link_ids = await _touch(db, owner_id, old)
         # A link with both tags loses the old one; the others' old tag becomes the new one.
         merged = delete(LinkTag).where(LinkTag.tag == old, LinkTag.link_id.in_(owned), LinkTag.link_id.in_(has_new))
         await db.execute(merged.execution_options(synchronize_session=False))
         await db.execute(update(LinkTag).where(LinkTag.tag == old, LinkTag.link_id.in_(owned)).values(tag=new).execution_options(synchronize_session=False))
+        await link_service.owe_updates(db, owner_id, link_ids)
         await db.commit()
     except IntegrityError as exc:  # another request gave one of these links the new tag meanwhile
         await db.rollback()
@@ -106,13 +109,14 @@ async def delete_tag(*, db: AsyncSession, owner_id: int, tag: str) -> None:
         NotFound: the owner has no such tag.
     """
     old = await _existing(db, owner_id, tag)
-    await _touch(db, owner_id, old)
+    link_ids = await _touch(db, owner_id, old)
     await db.execute(delete(LinkTag).where(LinkTag.tag == old, LinkTag.link_id.in_(_owned(owner_id))))
+    await link_service.owe_updates(db, owner_id, link_ids)
     await db.commit()
 
 
-async def _touch(db: AsyncSession, owner_id: int, tag: str) -> None:
-    """The tags of the owner's links with `tag` are about to change: so do the links (`updated_at`)."""
+async def _touch(db: AsyncSession, owner_id: int, tag: str) -> list[int]:
+    """The tags of the owner's links with `tag` are about to change: so do the links (`updated_at`). Returns their ids."""
     carriers = select(LinkTag.link_id).where(LinkTag.tag == tag)
-    touched = update(Link).where(Link.owner_id == owner_id, Link.id.in_(carriers)).values(updated_at=utcnow())
-    await db.execute(touched.execution_options(synchronize_session=False))
+    touched = update(Link).where(Link.owner_id == owner_id, Link.id.in_(carriers)).values(updated_at=utcnow()).returning(Link.id)
+    return list((await db.execute(touched.execution_options(synchronize_session=False))).scalars())

@@ -42,7 +42,8 @@ def _events(dialect: str, where):
     hour, visitor, and each breakdown's value (an empty one named as missing: "direct",
     "unknown"; a bot's reason on bots only).
 
-    A deleted link's late clicks match no link, so they are stored but counted nowhere."""
+    The writer drops clicks of deleted links before they get here (click_store); the join
+    leaves out any event whose link is gone all the same."""
     events, links = LinkEvent.__table__, Link.__table__
     values = {name: func.coalesce(func.nullif(column, ""), missing) for name, (column, missing) in BREAKDOWN_COLUMNS.items()}
     values["bot_reason"] = case((events.c.is_bot == literal(True), func.coalesce(func.nullif(events.c.bot_reason, ""), BOT)))
