@@ -10,6 +10,7 @@ took after the load stopped (the drain).
 
     .venv/bin/python bench/load_bench.py --quick          # 10 s rounds
     .venv/bin/python bench/load_bench.py                  # 60 s rounds, as issue 14 measures
+    .venv/bin/python bench/load_bench.py --hook --rounds 2   # issue 13: a link.clicked hook's cost
     .venv/bin/python bench/load_bench.py --app-only --seconds 30 --profile /tmp/app.txt
 """
 
@@ -25,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+os.environ["WEBHOOK_ALLOW_PRIVATE"] = "true"  # --hook's receiver is on loopback
 
 # _common first: it fixes the settings before anything imports linkapp.
 import _common
@@ -66,16 +69,25 @@ end
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1]
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each loaded round (default 60)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds per server, interleaved (default 1)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--quick", action="store_true", help="10 s rounds")
     parser.add_argument("--app-only", action="store_true", help="load only the app (with --profile, to see where its time goes)")
-    parser.add_argument("--profile", metavar="FILE", help="record the app's worker with py-spy during the first app round (.txt: collapsed stacks; else an SVG)")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="record the app's worker with py-spy during the first app round (.txt: collapsed stacks; else an SVG)"
+    )
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="an extra setting for the app (repeatable)")
-    parser.add_argument("--writer-off", action="store_true", help="diagnostic: the writer holds every click until the end (no drain check); what the redirect costs alone")
+    parser.add_argument(
+        "--hook", action="store_true", help="also load a link whose owner has a link.clicked hook (a receiver in another process answers 200 at once)"
+    )
+    parser.add_argument(
+        "--writer-off", action="store_true", help="diagnostic: the writer holds every click until the end (no drain check); what the redirect costs alone"
+    )
     parser.add_argument("--keep", action="store_true", help=f"keep the database {DATABASE} afterwards")
     args = parser.parse_args()
     if args.quick:
@@ -107,7 +119,9 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 12
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=_common.ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        command, cwd=_common.ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -123,7 +137,8 @@ def stop(process: subprocess.Popen) -> None:
 def wrk(url: str, seconds: float, args: argparse.Namespace, script: Path) -> dict:
     result = subprocess.run(
         ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{seconds:.0f}s", "--timeout", "10s", "-s", str(script), url],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         sys.exit(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
@@ -154,6 +169,13 @@ def wait_drained(url: str, expected: int, in_flight: int, timeout: float = 300) 
     return time.monotonic() - start
 
 
+def delivered(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'").fetchone()[0]
+
+
 def main() -> None:
     args = parse_args()
     if shutil.which("wrk") is None:
@@ -164,6 +186,13 @@ def main() -> None:
     import asyncio
 
     code = asyncio.run(_common.make_link("loadbench", TARGET_URL))
+    hooked_code, receiver = None, None
+    if args.hook:
+        import webhook_bench
+
+        receiver, hook_url = webhook_bench.start_receiver(0.0)
+        hooked_code = asyncio.run(_common.make_link("loadbench-hooked", TARGET_URL))
+        asyncio.run(webhook_bench.add_hook(hooked_code, hook_url))
     folder = Path(tempfile.mkdtemp(prefix="linkapp-load-"))
     script = folder / "visitors.lua"
     script.write_text(WRK_SCRIPT.replace("AGENT", BROWSER_UA))
@@ -181,14 +210,21 @@ def main() -> None:
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "GRANIAN_WORKERS": "1",
+        "WEBHOOK_ALLOW_PRIVATE": "true",  # the --hook receiver is on loopback
         **({"CLICK_FLUSH_INTERVAL": "3600", "CLICK_BATCH_SIZE": "100000000", "CLICK_QUEUE_SIZE": "100000000"} if args.writer_off else {}),
         **dict(item.split("=", 1) for item in args.env),
     }
     app_port, bare_port = free_port(), free_port()
-    app = start([str(venv / "reflex"), "run", "--env", "prod", "--backend-only", "--backend-port", str(app_port), "--loglevel", "warning"], env, folder / "app.log")
+    app = start(
+        [str(venv / "reflex"), "run", "--env", "prod", "--backend-only", "--backend-port", str(app_port), "--loglevel", "warning"], env, folder / "app.log"
+    )
     bare = None
     if not args.app_only:
-        bare = start([str(venv / "granian"), "--interface", "asgi", "--workers", "1", "--port", str(bare_port), "--log-level", "warning", "bench.bare_302:app"], env, folder / "bare.log")
+        bare = start(
+            [str(venv / "granian"), "--interface", "asgi", "--workers", "1", "--port", str(bare_port), "--log-level", "warning", "bench.bare_302:app"],
+            env,
+            folder / "bare.log",
+        )
     try:
         wait_for(f"http://127.0.0.1:{app_port}/healthz", app, folder / "app.log")
         if bare:
@@ -201,38 +237,62 @@ def main() -> None:
             wait_drained(url, expected, args.connections * rounds_done)
         if bare:
             wrk(f"http://127.0.0.1:{bare_port}/{code}", 3, args, script)
-        rows, apps, bares = [], [], []
+        runs: dict[str, list[dict]] = {"app": [], "hook": [], "bare": []}
         for round_ in range(args.rounds):
             profiler = None
             if args.profile and round_ == 0:
-                profiler = subprocess.Popen([str(venv / "py-spy"), "record", "--pid", str(_worker_pid(app.pid)), "--duration", str(int(args.seconds)), "--rate", "200", "--output", args.profile, "--format", "raw" if args.profile.endswith(".txt") else "flamegraph", "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-            figures = wrk(f"http://127.0.0.1:{app_port}/{code}", args.seconds, args, script)
-            expected, rounds_done = expected + figures["answered"], rounds_done + 1
-            figures["drain"] = float("nan") if args.writer_off else wait_drained(url, expected, args.connections * rounds_done)
-            apps.append(figures)
+                profiler = py_spy(venv, _worker_pid(app.pid), args)
+            for name, target in (("app", code), ("hook", hooked_code)):
+                if target is None:
+                    continue
+                figures = wrk(f"http://127.0.0.1:{app_port}/{target}", args.seconds, args, script)
+                expected, rounds_done = expected + figures["answered"], rounds_done + 1
+                figures["drain"] = float("nan") if args.writer_off else wait_drained(url, expected, args.connections * rounds_done)
+                runs[name].append(figures)
             if profiler:
                 profiler.wait()
             if bare:
-                bares.append(wrk(f"http://127.0.0.1:{bare_port}/{code}", args.seconds, args, script))
-        best = lambda runs: max(runs, key=lambda run: run["rate"])  # noqa: E731
-        app_run = best(apps)
-        if bares:
-            bare_run = best(bares)
-            rows.append(["bare Starlette 302 (granian, 1 worker)", f"{bare_run['rate']:,.0f}", f"{bare_run['p50'] / 1000:.2f}", f"{bare_run['p99'] / 1000:.2f}", "1.00x", "1.0x", "-"])
-            rows.append(["tracked redirect (app, 1 worker)", f"{app_run['rate']:,.0f}", f"{app_run['p50'] / 1000:.2f}", f"{app_run['p99'] / 1000:.2f}",
-                         f"{app_run['rate'] / bare_run['rate']:.2f}x", f"{app_run['p99'] / max(bare_run['p99'], 1):.1f}x", f"{app_run['drain']:.1f}"])
-        else:
-            rows.append(["tracked redirect (app, 1 worker)", f"{app_run['rate']:,.0f}", f"{app_run['p50'] / 1000:.2f}", f"{app_run['p99'] / 1000:.2f}", "-", "-", f"{app_run['drain']:.1f}"])
+                runs["bare"].append(wrk(f"http://127.0.0.1:{bare_port}/{code}", args.seconds, args, script))
+        best = {name: max(found, key=lambda run: run["rate"]) for name, found in runs.items() if found}
+        base = best.get("bare")
+        labels = {
+            "bare": "bare Starlette 302 (granian, 1 worker)",
+            "app": "tracked redirect (app, 1 worker + writer)",
+            "hook": "tracked redirect, link.clicked hook on the link",
+        }
+        rows = []
+        for name in ("bare", "app", "hook"):
+            run = best.get(name)
+            if run is None:
+                continue
+            drain = "-" if name == "bare" else f"{run['drain']:.1f}"
+            versus = (f"{run['rate'] / base['rate']:.2f}x", f"{run['p99'] / max(base['p99'], 1):.1f}x") if base else ("-", "-")
+            rows.append([labels[name], f"{run['rate']:,.0f}", f"{run['p50'] / 1000:.2f}", f"{run['p99'] / 1000:.2f}", *versus, drain])
         print(table(["server", "302s/s", "p50 ms", "p99 ms", "rate vs bare", "p99 vs bare", "drained after s"], rows))
-        errors = sum(run["errors"] for run in apps)
-        print(f"clicks stored: {stored_clicks(url):,} for {expected:,} 302s read by wrk (up to {args.connections} a round answered but unread); errors in app rounds: {errors}")
+        errors = sum(run["errors"] for name in ("app", "hook") for run in runs[name])
+        print(f"clicks stored: {stored_clicks(url):,} for {expected:,} 302s read by wrk", end=" ")
+        print(f"(up to {args.connections} a round answered but unread); errors in app rounds: {errors}")
         print("targets (issue 14): rate >= 0.5x bare, p99 <= 5x bare, drained <= 10 s")
+        if "hook" in best:
+            print(
+                f"with a link.clicked hook on the link: {best['hook']['rate'] / best['app']['rate']:.2f}x the rate without (issue 13 target >= 0.9x); "
+                f"webhook deliveries made: {delivered(url):,} (at most WEBHOOK_MAX_RATE a second; the rest wait in the outbox)"
+            )
     finally:
         stop(app)
         if bare:
             stop(bare)
+        if receiver:
+            receiver.kill()
         if not args.keep:
             _common.drop_pg_database(DATABASE)
+
+
+def py_spy(venv: Path, pid: int, args: argparse.Namespace) -> subprocess.Popen:
+    """py-spy recording `pid` for one round: collapsed stacks for a .txt file, else a flame graph."""
+    command = [str(venv / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(args.seconds)), "--rate", "200", "--output", args.profile]
+    command += ["--format", "raw" if args.profile.endswith(".txt") else "flamegraph", "--nonblocking"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
 def _worker_pid(supervisor: int) -> int:
