@@ -83,10 +83,8 @@ class ClickRecorder:
     def record_nowait(self, click: Click) -> bool:
         """Queue `click` at once if that needs no waiting (the in-process queue, with room);
         False otherwise, and the caller awaits `record`. Spares the redirect a task per click."""
-        if self._closed() or self._shared.client() is not None or not self._local.put_nowait(click):
-            return False
-        metrics.click_queue_depth.set(self.depth())
-        return True
+        # The depth gauge is left to the writer (after each batch): a gauge per click cost the redirect a lock.
+        return not (self._closed() or self._shared.client() is not None or not self._local.put_nowait(click))
 
     async def record(self, click: Click) -> None:
         """Queue `click` for storing; waits (never drops) while the queue is full."""

@@ -21,13 +21,15 @@ log = logging.getLogger(__name__)
 REJECTED_DIR = "rejected"
 
 
+class RefusedElsewhere(Exception):
+    """The database refused a batch's data in the writer's process (store_process.StoreRefused)."""
+
+
 def refused(exc: BaseException) -> bool:
     """True when the database refused the data itself (a bad value, a broken constraint), here or
-    in the writer's process (which says so with StoreRefused)."""
-    from linkapp.services.clicks.store_process import StoreRefused  # it imports this module's users
-
+    in the writer's process."""
     original = getattr(exc, "orig", None) or exc
-    return isinstance(original, (psycopg.errors.DataError, psycopg.errors.IntegrityError, StoreRefused)) or isinstance(
+    return isinstance(original, (psycopg.errors.DataError, psycopg.errors.IntegrityError, RefusedElsewhere)) or isinstance(
         exc, (sa_exc.DataError, sa_exc.IntegrityError)
     )
 

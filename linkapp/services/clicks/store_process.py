@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection
 from linkapp import db as database
 from linkapp.core.config import settings
 from linkapp.models.click import Click
+from linkapp.services.clicks import rejects
 from linkapp.services.clicks import store as click_store
 from linkapp.services.webhooks import outbox
 
@@ -41,7 +42,7 @@ class StoreFailed(Exception):
     """The writer's process could not store a batch (the database is down, the process died): retried."""
 
 
-class StoreRefused(StoreFailed):
+class StoreRefused(StoreFailed, rejects.RefusedElsewhere):
     """The database refused the batch's data itself (see `rejects`): retrying the same batch cannot help."""
 
 
@@ -194,8 +195,6 @@ def _describe(exc: BaseException) -> str:
 
 
 def _serve(conn: Connection) -> None:
-    from linkapp.services.clicks import rejects
-
     bell = outbox.bell = _CollectingBell()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
