@@ -13,6 +13,7 @@ from linkapp import db as database
 from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.event import LinkEvent
+from linkapp.models.webhook import WebhookDelivery
 from linkapp.services.clicks import rejects
 from linkapp.services.clicks.recorder import recorder
 from linkapp.services.clicks.store_process import StoreFailed, StoreRefused, _expect, store_process
@@ -68,6 +69,24 @@ async def test_writer_process_stores_as_this_process_is_configured(client, link,
     monkeypatch.setattr(settings, "ANONYMIZE_IP", False)
     await redirects(client, link, 1, first_octet=203)
     assert sorted(event.ip_address for event in await stored(link)) == ["198.51.100.0", "203.51.100.1"]
+
+
+async def test_a_hook_made_after_the_writer_process_started_gets_the_next_clicks(client, monkeypatch):
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", ["127.0.0.1"])
+    monkeypatch.setattr(settings, "CLICK_WRITER_PROCESS", True)
+    monkeypatch.setattr(settings, "WEBHOOK_ALLOW_PRIVATE", True)
+    user = await register(client)
+    link = await create_link(client, user)
+    await redirects(client, link, 2)
+    assert len(await stored(link)) == 2  # the writer's process has looked for hooks: none
+
+    made = await client.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["link.clicked"]}, headers=user["headers"])
+    assert made.status_code == 201, made.text
+    await redirects(client, link, 3, first_octet=203)
+    assert len(await stored(link)) == 5
+    async with database.session() as db:
+        owed = (await db.execute(select(WebhookDelivery.event_type).where(WebhookDelivery.hook_id == ids.decode_webhook_id(made.json()["id"])))).scalars().all()
+    assert owed == ["link.clicked"] * 3  # at once, not after the writer's cache of hooks expires
 
 
 def test_a_refusal_in_the_writer_process_is_a_refusal_here():

@@ -18,6 +18,7 @@ by click id. With the parent gone, the child reads end-of-file and exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import pickle
@@ -177,16 +178,23 @@ class _CollectingBell(outbox.Bell):
             self.rung.update(hook_ids)
 
 
+_parent_seen: dict[str, int] = {}  # the app's generations this child has followed
+
+
 async def _mirror_parent(values: dict) -> None:
     for name, value in values["settings"].items():
         object.__setattr__(settings, name, value)
     if values["database_url"] != database.current_url():
         await database.configure(values["database_url"])
+        # What the caches hold (salts, link owners, hooks) came from the other database.
+        click_store.reset()
+        outbox.subscribers.reset()
     if values["store_generation"] != click_store.generation:
         click_store.reset()
         click_store.generation = values["store_generation"]
-    if values["subscribers_generation"] != outbox.subscribers.generation:
-        outbox.subscribers.reset()
+    if values["subscribers_generation"] != _parent_seen.get("subscribers"):
+        outbox.subscribers.reset()  # a hook changed in the app: reload before the next batch
+        _parent_seen["subscribers"] = values["subscribers_generation"]
 
 
 def _describe(exc: BaseException) -> str:
@@ -214,12 +222,17 @@ def _serve(conn: Connection) -> None:
                 answer = (loop.run_until_complete(click_store.store(batch)), frozenset(bell.rung))
             else:  # "close"
                 loop.run_until_complete(database.dispose_current())
-                conn.send(("ok", None))
+                with contextlib.suppress(OSError):
+                    conn.send(("ok", None))
                 break
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the writer, which retries or sets aside
-            conn.send(("refused" if rejects.refused(exc) else "failed", _describe(exc)))
-            continue
-        conn.send(("ok", answer))
+            answer, outcome = _describe(exc), "refused" if rejects.refused(exc) else "failed"
+        else:
+            outcome = "ok"
+        try:
+            conn.send((outcome, answer))
+        except OSError:  # the app died while this batch was stored: it retries it (by click id, once)
+            break
     loop.close()
 
 
