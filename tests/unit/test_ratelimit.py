@@ -1,10 +1,16 @@
-"""The in-process sliding-window limiter: limits, remaining counts and windows sliding on."""
+"""The sliding-window limiter, in process and shared through Redis: limits, remaining counts,
+windows sliding on, and one count for every worker."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
+import pytest
 from limits import parse
 
 from linkapp.core.ratelimit import LocalWindows
+from tests import redis_server
 
 
 def test_local_windows_refuse_past_the_limit_and_count_down():
@@ -60,7 +66,6 @@ async def test_limits_hold_in_process_while_redis_is_unreachable(monkeypatch, ca
     from linkapp.core.config import settings
 
     monkeypatch.setattr(settings, "REDIS_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(ratelimit, "_limiter", None)  # built for the unreachable server
     monkeypatch.setattr(ratelimit, "_local", LocalWindows())
     ratelimit._redis_away.reset()  # an earlier test may have given the warning already
 
@@ -68,3 +73,31 @@ async def test_limits_hold_in_process_while_redis_is_unreachable(monkeypatch, ca
 
     assert [verdict.allowed for verdict in verdicts] == [True, True, False]
     assert "counted in this process only" in caplog.text
+
+
+@pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")
+async def test_a_limit_is_one_count_for_every_worker_through_redis(monkeypatch):
+    from linkapp.core import ratelimit
+    from linkapp.core.config import settings
+
+    monkeypatch.setattr(settings, "REDIS_URL", redis_server.REDIS_URL)
+    client = f"203.0.113.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:8]}"
+
+    here = [await ratelimit.check("3/minute", "shared-test", client) for _ in range(2)]
+
+    async def another_worker() -> list:
+        # Its own event loop, so its own Redis connection, and its own (empty) memory.
+        monkeypatch.setattr(ratelimit, "_local", LocalWindows())
+        return [await ratelimit.check("3/minute", "shared-test", client) for _ in range(2)]
+
+    there = await asyncio.to_thread(asyncio.run, another_worker())
+    verdicts = here + there
+    assert [v.allowed for v in verdicts] == [True, True, True, False]
+    assert [v.remaining for v in verdicts] == [2, 1, 0, 0]
+    assert all(v.limit == 3 and 1 <= v.reset_after <= 60 for v in verdicts)
+    assert not (await ratelimit.check("3/minute", "shared-test", client)).allowed  # and here too
+    assert (await ratelimit.check("3/minute", "shared-test", client + "-other")).allowed  # per client
+
+    await ratelimit.reset()
+    assert (await ratelimit.check("3/minute", "shared-test", client)).allowed
+    await ratelimit.reset()
