@@ -1,4 +1,5 @@
-"""What runs for the whole life of the server: the click writer, flushed on shutdown."""
+"""What runs for the whole life of the server: start-up's objects kept from the collector, and
+the click writer, flushed on shutdown."""
 
 from __future__ import annotations
 
@@ -16,14 +17,19 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
+async def start_up_objects_frozen():
+    """Keep the garbage collector off what start-up built. The app's pages and components are a
+    quarter of a million objects that live as long as the process: a full collection walked them
+    all (over 100 ms, the redirects' worst pause under load). Frozen, the collector leaves them alone."""
+    gc.collect()
+    gc.freeze()
+    yield
+
+
+@contextlib.asynccontextmanager
 async def click_writer():
     """Start the click writer (which also replays the spool and, with Redis, reads the stream);
     on shutdown store what is left, or spool it if the database is down (bounded in time)."""
-    # The app's pages and components are a quarter of a million objects that live as long as
-    # the process: a full collection walked them all (over 100 ms, the redirects' worst pause
-    # under load). Frozen, the collector leaves them alone.
-    gc.collect()
-    gc.freeze()
     recorder.start()
     try:
         yield

@@ -8,7 +8,7 @@ from linkapp.api.app import api
 from linkapp.api.headers import SecurityHeaders
 from linkapp.api.request_log import RequestLog
 from linkapp.core import broadcast
-from linkapp.lifespan import click_writer
+from linkapp.lifespan import click_writer, start_up_objects_frozen
 from linkapp.pages.account import security_page
 from linkapp.pages.auth import login_page, register_page
 from linkapp.pages.dashboard import dashboard_page
@@ -58,6 +58,7 @@ async def tab_connected(token: str) -> bool:
 
 
 live.use_connection_check(tab_connected)
+app.register_lifespan_task(start_up_objects_frozen)
 app.register_lifespan_task(click_writer)
 # After the click writer, so stopped before it: deliveries in flight can still note their outcome.
 app.register_lifespan_task(webhooks.dispatching)
