@@ -26,6 +26,7 @@ from linkapp.services.links import changes as link_changes
 from linkapp.services.links import service as link_service
 from linkapp.services.links.import_rows import RowFailure, ValidLink
 from linkapp.services.webhooks import events
+from linkapp.services.webhooks import outbox as webhooks
 
 MAX_REPORTED_ERRORS = 1_000
 RETRIES = 3
@@ -223,7 +224,7 @@ async def _insert(db: AsyncSession, owner_id: int, rows: list[ValidLink]) -> lis
 async def _owe_created(db: AsyncSession, owner_id: int, rows: list[ValidLink], new_ids: list[int]) -> None:
     """Owe `link.created` for the batch's new links to the owner's hooks that want it, each link as
     POST /links would announce it; built from the rows just written rather than read back."""
-    hook_ids = await link_service.hooks_wanting(db, owner_id, events.LINK_CREATED) if rows else []
+    hook_ids = await webhooks.hooks_wanting(db, owner_id, events.LINK_CREATED) if rows else []
     if not hook_ids:
         return
     now = utcnow()
@@ -237,7 +238,7 @@ async def _owe_created(db: AsyncSession, owner_id: int, rows: list[ValidLink], n
         )
         for row, link_id in zip(rows, new_ids, strict=True)
     ]
-    await link_service.owe_link_events(db, hook_ids, events.LINK_CREATED, links)
+    await webhooks.add_many(db, hook_ids, events.LINK_CREATED, [link.model_dump(mode="json") for link in links])
 
 
 async def _insert_postgresql(db: AsyncSession, owner_id: int, rows: list[ValidLink]) -> list[int]:

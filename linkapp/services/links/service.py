@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, false, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,6 @@ from linkapp.core.errors import Conflict, NotFound, ValidationFailed
 from linkapp.core.times import utcnow
 from linkapp.models.event import LinkEvent
 from linkapp.models.link import Link, LinkCreate, LinkPublic, LinkTag, LinkUpdate
-from linkapp.models.webhook import Webhook, WebhookDelivery
 from linkapp.services.accounts import audit
 from linkapp.services.links import changes as link_changes
 from linkapp.services.links import listing, reserved
@@ -156,39 +155,15 @@ async def _commit_link(db: AsyncSession, link: Link, event: str | None = None) -
     await link_changes.announce(link.id)
 
 
-async def hooks_wanting(db: AsyncSession, owner_id: int, event_type: str) -> list[int]:
-    """The owner's enabled hooks that want `event_type`: asked once for a whole batch of link changes."""
-    rows = await db.execute(select(Webhook.id, Webhook.events).where(Webhook.user_id == owner_id, Webhook.disabled == false()))
-    return [hook_id for hook_id, names in rows.all() if event_type in names.split(",")]
-
-
-async def owe_link_events(db: AsyncSession, hook_ids: Sequence[int], event_type: str, links: Sequence[LinkPublic]) -> None:
-    """Owe each of `links` as an `event_type` event of its own to every hook of `hook_ids`, in the
-    caller's transaction, with the body `outbox.add` writes: one INSERT of many rows (`add` makes an
-    ORM object per row, too slow for the thousands a batch of an import owes)."""
-    if not hook_ids or not links:
-        return
-    now = utcnow()
-    fixed = {"event_type": event_type, "created_at": now, "next_attempt_at": now, "status": "pending", "attempts": 0}
-    rows = []
-    for link in links:
-        event_id = events.new_event_id()
-        payload = events.body(event_id, event_type, now, link.model_dump(mode="json"))
-        rows.extend({"hook_id": hook_id, "event_id": event_id, "payload": payload, **fixed} for hook_id in hook_ids)
-    # One executemany: psycopg pipelines it, as fast here as one INSERT of arrays (measured).
-    await db.execute(insert(WebhookDelivery.__table__), rows)
-    webhooks.ring_after_commit(db, hook_ids)
-
-
 async def owe_updates(db: AsyncSession, owner_id: int, link_ids: Sequence[int]) -> None:
     """Owe `link.updated`, with each link as it is now, for links changed in bulk (a tag renamed or
     removed, an import's updates), in the caller's transaction; nothing is read when no hook wants it."""
-    hook_ids = await hooks_wanting(db, owner_id, events.LINK_UPDATED)
+    hook_ids = await webhooks.hooks_wanting(db, owner_id, events.LINK_UPDATED)
     for start in range(0, len(link_ids) if hook_ids else 0, BULK_EVENTS):
         query = select(Link).where(Link.id.in_(link_ids[start : start + BULK_EVENTS])).order_by(Link.id)
         # Bulk UPDATEs changed these rows behind the session's back: read them afresh.
         links = (await db.execute(query.execution_options(populate_existing=True))).scalars().all()
-        await owe_link_events(db, hook_ids, events.LINK_UPDATED, await to_public(db, links))
+        await webhooks.add_many(db, hook_ids, events.LINK_UPDATED, [link.model_dump(mode="json") for link in await to_public(db, links)])
 
 
 async def create_link(*, db: AsyncSession, owner_id: int, link_in: LinkCreate) -> Link:
