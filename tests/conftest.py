@@ -50,7 +50,7 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 TABLES = (
     "link_events", "link_tags", "refresh_tokens", "api_keys", "links", "users",
     "rollup_quarter_hours", "rollup_days", "rollup_day_dimensions", "rollup_day_visitors", "visitor_salts",
-    "audit_events", "import_jobs", "webhook_deliveries",
+    "audit_events", "import_jobs", "webhook_deliveries", "webhook_click_batches",
 )
 
 

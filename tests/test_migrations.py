@@ -171,3 +171,38 @@ def test_visitor_rows_learn_first_and_last_quarter_hour_from_stored_clicks(empty
         ("l", "v1", day_start + 40, day_start + 75),
         ("o", "v1", day_start + 40, day_start + 75),
     ]
+
+
+def test_downgrade_from_click_batches_keeps_the_click_events_they_held(empty_url):
+    """Click events waiting in webhook_click_batches are owed by the outbox the older version reads."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0012")
+    lines = "\n".join(f'evt_{n}\t{{"id":"evt_{n}","type":"link.clicked"}}' for n in range(3))
+    engine = _engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO webhook_click_batches (hook_id, created_at, events, lines) VALUES (5, '2026-01-24 10:00:00+00:00', 3, :lines)"),
+                {"lines": lines},
+            )
+            # One of them was moved already: it is not owed twice.
+            conn.execute(
+                text(
+                    "INSERT INTO webhook_deliveries (hook_id, event_id, event_type, payload, created_at, next_attempt_at, status, attempts) "
+                    "VALUES (5, 'evt_0', 'link.clicked', '{}', '2026-01-24 10:00:00+00:00', '2026-01-24 10:00:00+00:00', 'delivered', 1)"
+                )
+            )
+    finally:
+        engine.dispose()
+
+    command.downgrade(config, "0011")
+
+    engine = _engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            rows = conn.execute(text("SELECT hook_id, event_id, status, payload FROM webhook_deliveries ORDER BY event_id")).all()
+    finally:
+        engine.dispose()
+    assert "webhook_click_batches" not in _tables(empty_url)
+    assert [tuple(row[:3]) for row in rows] == [(5, "evt_0", "delivered"), (5, "evt_1", "pending"), (5, "evt_2", "pending")]
+    assert rows[1].payload == '{"id":"evt_1","type":"link.clicked"}'

@@ -3,6 +3,7 @@ say, and a writer process that dies is replaced without losing a click."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 
@@ -13,7 +14,7 @@ from linkapp import db as database
 from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.event import LinkEvent
-from linkapp.models.webhook import WebhookDelivery
+from linkapp.models.webhook import WebhookClickBatch
 from linkapp.services.clicks import rejects
 from linkapp.services.clicks.recorder import recorder
 from linkapp.services.clicks.store_process import StoreFailed, StoreRefused, _expect, store_process
@@ -85,7 +86,8 @@ async def test_a_hook_made_after_the_writer_process_started_gets_the_next_clicks
     await redirects(client, link, 3, first_octet=203)
     assert len(await stored(link)) == 5
     async with database.session() as db:
-        owed = (await db.execute(select(WebhookDelivery.event_type).where(WebhookDelivery.hook_id == ids.decode_webhook_id(made.json()["id"])))).scalars().all()
+        lines = (await db.execute(select(WebhookClickBatch.lines).where(WebhookClickBatch.hook_id == ids.decode_webhook_id(made.json()["id"])))).scalars().all()
+    owed = [json.loads(line.split("\t")[1])["type"] for batch in lines for line in batch.split("\n")]
     assert owed == ["link.clicked"] * 3  # at once, not after the writer's cache of hooks expires
 
 

@@ -11,10 +11,18 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from linkapp import db as database
+from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.core.times import utcnow
-from linkapp.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
-from linkapp.services.webhooks import outbox, retention, running
+from linkapp.models.click import Click
+from linkapp.models.webhook import (
+    Webhook,
+    WebhookAttempt,
+    WebhookClickBatch,
+    WebhookDelivery,
+)
+from linkapp.services.clicks import store as click_store
+from linkapp.services.webhooks import outbox, retention, running, schedule
 from tests.api.test_webhooks import HOOKS, make_hook
 from tests.factories import create_link, register, short_path
 from tests.webhook_receiver import dispatcher, quick_dispatcher, receiver, webhooks_on  # noqa: F401 - fixtures
@@ -283,3 +291,50 @@ async def test_finished_events_and_logs_are_purged_after_the_log_days(client, re
 
     assert purged == 2 and left == 0 and attempts == 0
     assert await deliveries(client, user, hook) == [] and await deliveries(client, user, gone) == []
+
+
+async def test_a_busy_links_clicks_wait_in_batches_then_each_arrives_once(client, receiver, webhooks_on, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(outbox, "CLICK_BATCH_EVENTS", 3)
+    user = await register(client)
+    await make_hook(client, user, url=receiver.url, events=["link.clicked"])
+    link = await create_link(client, user)
+    clicks = [
+        Click(link_id=ids.decode_link_id(link["id"]), clicked_at=utcnow(), ip_address=f"203.0.113.{n}", user_agent=BROWSER, click_id=f"c{n:031d}")
+        for n in range(7)
+    ]
+    assert await click_store.store(clicks) == 7
+    async with database.session() as db:
+        waiting = (await db.execute(select(WebhookClickBatch.events).order_by(WebhookClickBatch.id))).scalars().all()
+    assert waiting == [3, 3, 1]  # three rows for seven clicks, none in the outbox yet
+    assert await outbox_statuses() == []
+
+    running = quick_dispatcher()
+    running.start()
+    try:
+        await receiver.wait_for(7, timeout=10.0)
+        await wait_until(lambda: _all_delivered(7))
+        assert await click_store.store(clicks) == 0  # the same batch replayed (a writer's retry)
+        await asyncio.sleep(0.5)  # time for a wrong second delivery to arrive
+    finally:
+        await running.stop(grace=0.5)
+
+    assert sorted(each.headers["linkapp-delivery"] for each in receiver.received) == [f"evt_c{n:031d}" for n in range(7)]  # once each
+    assert {each.event["data"]["link_id"] for each in receiver.received} == {link["id"]}
+    async with database.session() as db:
+        assert (await db.execute(select(func.count()).select_from(WebhookClickBatch))).scalar_one() == 0
+
+
+async def test_click_events_waiting_go_with_their_hook_and_past_the_retry_window(client, webhooks_on):  # noqa: F811
+    user = await register(client)
+    kept = await make_hook(client, user, url="http://127.0.0.1:9/a", events=["link.clicked"])
+    deleted = await make_hook(client, user, url="http://127.0.0.1:9/b", events=["link.clicked"])
+    link = await create_link(client, user)
+    await click_store.store([Click(link_id=ids.decode_link_id(link["id"]), clicked_at=utcnow(), ip_address="203.0.113.9", user_agent=BROWSER)])
+
+    assert (await client.delete(f"{HOOKS}/{deleted['id']}", headers=user["headers"])).status_code == 204
+    async with database.session() as db:
+        assert (await db.execute(select(WebhookClickBatch.hook_id))).scalars().all() == [ids.decode_webhook_id(kept["id"])]
+        assert await retention.purge(db, now=utcnow() + timedelta(days=1)) == 0  # still within the retry window
+        assert await retention.purge(db, now=utcnow() + schedule.GIVE_UP_AFTER + timedelta(minutes=1)) == 1
+        await db.commit()
+        assert (await db.execute(select(func.count()).select_from(WebhookClickBatch))).scalar_one() == 0

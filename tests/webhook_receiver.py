@@ -86,6 +86,7 @@ async def clear_outbox() -> None:
     """The outbox has no foreign key to users, so emptying the users does not empty it."""
     async with database.session() as db:
         await db.execute(text("DELETE FROM webhook_deliveries"))
+        await db.execute(text("DELETE FROM webhook_click_batches"))
         await db.commit()
     outbox.subscribers.reset()
     guard.forget()

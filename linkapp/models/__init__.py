@@ -8,9 +8,9 @@ from linkapp.models.link import Link, LinkTag
 from linkapp.models.rollup import DayRollup, DayVisitor, DimensionRollup, QuarterHourRollup, VisitorSalt
 from linkapp.models.token import RefreshToken
 from linkapp.models.user import User
-from linkapp.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
+from linkapp.models.webhook import Webhook, WebhookAttempt, WebhookClickBatch, WebhookDelivery
 
 __all__ = [
     "ApiKey", "AuditEvent", "DayRollup", "DayVisitor", "DimensionRollup", "ImportJob", "Link", "LinkEvent", "LinkTag",
-    "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt", "Webhook", "WebhookAttempt", "WebhookDelivery",
+    "QuarterHourRollup", "RefreshToken", "User", "VisitorSalt", "Webhook", "WebhookAttempt", "WebhookClickBatch", "WebhookDelivery",
 ]

@@ -6,7 +6,8 @@ until which no other dispatcher may take the row. On PostgreSQL the rows are pic
 each get other rows and never wait for one another; SQLite has one writer at a time, which makes
 the same UPDATE just as exclusive. A dispatcher that dies holding rows loses them when the lease
 ends: another takes them then (the receiver may see such an event twice: `Linkapp-Delivery`
-tells it so).
+tells it so). A claim that finds fewer due events than it wants first moves the hook's oldest
+batch of waiting click events into the outbox (see `outbox.move_click_batches`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkapp.core.times import UTCDateTime
 from linkapp.models.webhook import MAX_ERROR, Webhook, WebhookAttempt, WebhookDelivery
 from linkapp.services.accounts import audit
-from linkapp.services.webhooks import hooks
+from linkapp.services.webhooks import hooks, outbox
 from linkapp.services.webhooks.schedule import DISABLE_AFTER, GIVE_UP_AFTER
 from linkapp.services.webhooks.sender import Outcome
 
@@ -79,6 +80,9 @@ async def claim(db: AsyncSession, hook_id: int, limit: int, *, owner: str, now: 
     """Lease up to `limit` of the (enabled) hook's due events to `owner`, oldest first, and commit."""
     params = {"until": now + lease, "owner": owner, "hook": hook_id, "now": now, "oldest": now - GIVE_UP_AFTER, "limit": limit}
     rows = (await db.execute(_CLAIM[db.bind.dialect.name], params)).all()
+    # Too few due in the outbox: move the hook's oldest waiting click events there, and take again.
+    if len(rows) < limit and await outbox.move_click_batches(db, hook_id, now=now, oldest=params["oldest"]):
+        rows += (await db.execute(_CLAIM[db.bind.dialect.name], {**params, "limit": limit - len(rows)})).all()
     await db.commit()
     return sorted((Claimed(*row) for row in rows), key=lambda row: row.id)
 

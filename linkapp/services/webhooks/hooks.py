@@ -24,6 +24,7 @@ from linkapp.models.webhook import (
     EventQueued,
     Webhook,
     WebhookAttempt,
+    WebhookClickBatch,
     WebhookCreated,
     WebhookDelivery,
     WebhookPublic,
@@ -169,6 +170,7 @@ async def delete_hook(*, db: AsyncSession, user_id: int, public_id: str, ip: str
     """Delete the user's hook with the events it was still owed and its log (noted in their audit log from `ip`)."""
     hook = await get_hook(db=db, user_id=user_id, public_id=public_id)
     await db.execute(delete(WebhookDelivery).where(WebhookDelivery.hook_id == hook.id))
+    await db.execute(delete(WebhookClickBatch).where(WebhookClickBatch.hook_id == hook.id))
     await db.delete(hook)  # its attempts go with it (ON DELETE CASCADE)
     audit.record(db, user_id=user_id, event="webhook_deleted", ip=ip, detail=described(hook.id, hook.url))
     await db.commit()

@@ -6,7 +6,10 @@ exact, and one small query per change. The click writer calls `enqueue_clicks` f
 stores; asking per batch would cost every batch a query, so `subscribers` keeps which owners have
 a hook for `link.clicked` (reloaded every few seconds, and at once when a hook changes in this
 process) and each link's owner (which never changes). A batch whose links no hook wants costs
-nothing; one that some hook wants costs one INSERT, whatever its size.
+nothing; one that some hook wants costs a `webhook_click_batches` row per hook and
+CLICK_BATCH_EVENTS clicks. The dispatcher moves those events into the outbox, a row each, only
+as it comes to them (`move_click_batches`): a busy link's hook that lags hours behind holds its
+backlog in a few thousand rows rather than millions, and the click writer keeps its pace.
 """
 
 from __future__ import annotations
@@ -17,21 +20,21 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
-from psycopg.errors import UniqueViolation
 from pydantic import BaseModel
-from sqlalchemy import event, false, insert, select
+from sqlalchemy import TextClause, bindparam, delete, event, false, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp import db as database
 from linkapp.core import ids
-from linkapp.core.times import utcnow
+from linkapp.core.times import UTCDateTime, utcnow
 from linkapp.models.link import Link
-from linkapp.models.webhook import Webhook, WebhookDelivery
+from linkapp.models.webhook import Webhook, WebhookClickBatch, WebhookDelivery
 from linkapp.services.webhooks import events
 
 EventData = Mapping | BaseModel | Callable[[], Awaitable[Mapping | BaseModel]]
 SUBSCRIBERS_TTL = 10.0  # seconds before a hook made or changed on another instance gets clicks
 MAX_KNOWN_OWNERS = 100_000
+CLICK_BATCH_EVENTS = 250  # click events per webhook_click_batches row at most
 _RUNG = "linkapp.webhooks.rung"  # session.info key: hooks owed events once the session commits
 
 
@@ -207,12 +210,15 @@ subscribers = Subscribers()
 async def enqueue_clicks(db: AsyncSession, rows: list[dict]) -> int:
     """Owe each stored click to the hooks that want its link's clicks, in the batch's transaction.
 
+    The events go to `webhook_click_batches`, a row per hook and CLICK_BATCH_EVENTS events, not to
+    the outbox: the dispatcher moves them there as it comes to them (`move_click_batches`).
+
     Args:
         db: The click writer's session for the batch.
         rows: The batch's link_events rows, as the writer stored them.
 
     Returns:
-        How many outbox rows were written (a click already owed to a hook is skipped).
+        How many events were owed (a replayed click is owed again here, and skipped on the move).
     """
     wanted = await subscribers.for_links(db, {row["link_id"] for row in rows})
     if not wanted:
@@ -220,42 +226,65 @@ async def enqueue_clicks(db: AsyncSession, rows: list[dict]) -> int:
     now = utcnow()
     created = events.rfc3339(now)
     codes = {link_id: ids.encode_link_id(link_id) for link_id in wanted}
-    owed: list[tuple[int, str, str]] = []
+    lines: dict[int, list[str]] = {}
     for row in rows:
         hook_ids = wanted.get(row["link_id"])
         if hook_ids:
             event_id = events.click_event_id(row.get("click_id"))
-            payload = events.click_body(event_id, created, row, codes[row["link_id"]])
-            owed.extend((hook_id, event_id, payload) for hook_id in hook_ids)
-    await _insert(db, owed, events.LINK_CLICKED, now)
-    ring_after_commit(db, {hook_id for hooks in wanted.values() for hook_id in hooks})
-    return len(owed)
+            # JSON text holds no raw tab or line break: the line splits back unambiguously.
+            line = f"{event_id}\t{events.click_body(event_id, created, row, codes[row['link_id']])}"
+            for hook_id in hook_ids:
+                lines.setdefault(hook_id, []).append(line)
+    batches = [
+        {"hook_id": hook_id, "created_at": now, "events": len(theirs[i : i + CLICK_BATCH_EVENTS]), "lines": "\n".join(theirs[i : i + CLICK_BATCH_EVENTS])}
+        for hook_id, theirs in lines.items()
+        for i in range(0, len(theirs), CLICK_BATCH_EVENTS)
+    ]
+    await db.execute(insert(WebhookClickBatch.__table__), batches)
+    ring_after_commit(db, lines)
+    return sum(len(theirs) for theirs in lines.values())
 
 
-_COLUMNS = ("hook_id", "event_id", "event_type", "payload", "created_at", "next_attempt_at", "status", "attempts")
+def _move_statement(for_update: str) -> TextClause:
+    return (
+        text(
+            "SELECT id, created_at, lines FROM webhook_click_batches WHERE hook_id = :hook AND created_at > :oldest"
+            f" ORDER BY hook_id, id LIMIT :limit{for_update}"
+        )
+        .bindparams(bindparam("oldest", type_=UTCDateTime()))
+        .columns(created_at=UTCDateTime())
+    )
 
 
-async def _insert(db: AsyncSession, owed: list[tuple[int, str, str]], event_type: str, now: datetime) -> None:
-    """Write outbox rows `(hook_id, event_id, payload)`; a click already owed to a hook (a replayed batch) is skipped."""
-    if db.bind.dialect.name == "postgresql":
-        try:
-            async with db.begin_nested():  # a savepoint: COPY fails as a whole on a row already there
-                await _copy(db, owed, event_type, now)
-            return
-        except UniqueViolation:
-            pass
+_MOVE = {"postgresql": _move_statement(" FOR UPDATE SKIP LOCKED"), "sqlite": _move_statement("")}
+
+
+async def move_click_batches(db: AsyncSession, hook_id: int, *, now: datetime, oldest: datetime, limit: int = 1) -> int:
+    """Move the oldest `limit` click batches of the hook into the outbox, each event a row of its
+    own, in the caller's transaction. On PostgreSQL a batch another dispatcher is moving is
+    skipped, and an event already owed (a replayed click batch) is not owed twice.
+
+    Args:
+        hook_id: Whose batches.
+        now: When the moved events fall due.
+        oldest: Batches written before this are past the retry window: the daily purge drops them.
+        limit: How many batches at most.
+
+    Returns:
+        How many events were moved.
+    """
+    taken = (await db.execute(_MOVE[db.bind.dialect.name], {"hook": hook_id, "oldest": oldest, "limit": limit})).all()
+    if not taken:
+        return 0
+    owed = []
+    for _, created_at, lines in taken:
+        for line in lines.split("\n"):
+            event_id, _, payload = line.partition("\t")
+            owed.append({"hook_id": hook_id, "event_id": event_id, "payload": payload, "created_at": created_at})
     table = WebhookDelivery.__table__
     statement = database.insert_for(db.bind.dialect.name, table).on_conflict_do_nothing(index_elements=["hook_id", "event_id"])
-    values = {"event_type": event_type, "created_at": now, "next_attempt_at": now, "status": "pending", "attempts": 0}
-    await db.execute(statement, [{"hook_id": hook_id, "event_id": event_id, "payload": payload, **values} for hook_id, event_id, payload in owed])
-
-
-async def _copy(db: AsyncSession, owed: list[tuple[int, str, str]], event_type: str, now: datetime) -> None:
-    """PostgreSQL: COPY of text made here in one piece, far cheaper for this process than the
-    driver adapting every value. In COPY's text format only a backslash needs escaping here:
-    JSON text holds no raw tab or line break."""
-    rest = f"\t{event_type}\t{{}}\t{now.isoformat()}\t{now.isoformat()}\tpending\t0\n"
-    lines = "".join(f"{hook_id}\t{event_id}" + rest.format(payload.replace("\\", "\\\\")) for hook_id, event_id, payload in owed)
-    connection = (await (await db.connection()).get_raw_connection()).driver_connection
-    async with connection.cursor() as cursor, cursor.copy(f"COPY webhook_deliveries ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-        await copy.write(lines)
+    fixed = {"event_type": events.LINK_CLICKED, "next_attempt_at": now, "status": "pending", "attempts": 0}
+    await db.execute(statement, [{**row, **fixed} for row in owed])
+    batches = WebhookClickBatch.__table__
+    await db.execute(delete(batches).where(batches.c.id.in_([batch_id for batch_id, _, _ in taken])))
+    return len(owed)

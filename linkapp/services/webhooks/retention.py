@@ -2,7 +2,8 @@
 
 Events still pending past the retry window are given up first (a hook disabled for days holds
 its events until then). Rows of hooks that are gone (an account closed: its hooks go by cascade,
-the outbox has no foreign key) go too.
+the outbox has no foreign key) go too, and so do click events still waiting in
+`webhook_click_batches` past the retry window.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp.core.config import settings
 from linkapp.core.times import utcnow
-from linkapp.models.webhook import Webhook, WebhookAttempt, WebhookDelivery
+from linkapp.models.webhook import Webhook, WebhookAttempt, WebhookClickBatch, WebhookDelivery
 from linkapp.services.webhooks.schedule import GIVE_UP_AFTER
 
 
@@ -32,5 +33,9 @@ async def purge(db: AsyncSession, *, now: datetime | None = None, days: int | No
     deleted = (await db.execute(delete(table).where(table.c.status.in_(("delivered", "failed")), table.c.finished_at < cutoff))).rowcount
     orphaned = ~exists(select(Webhook.id).where(Webhook.id == table.c.hook_id))
     deleted += (await db.execute(delete(table).where(orphaned))).rowcount
+    batches = WebhookClickBatch.__table__
+    # Click events still waiting past the retry window are given up with the rest.
+    gone = ~exists(select(Webhook.id).where(Webhook.id == batches.c.hook_id))
+    deleted += (await db.execute(delete(batches).where((batches.c.created_at <= now - GIVE_UP_AFTER) | gone))).rowcount
     deleted += (await db.execute(delete(WebhookAttempt).where(WebhookAttempt.at < cutoff))).rowcount
     return deleted
