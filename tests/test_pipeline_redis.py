@@ -7,6 +7,7 @@ named for this run only, deleted afterwards.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -164,3 +165,21 @@ async def test_record_falls_back_to_process_queue_when_redis_down(link_id, names
         assert await stored_count(clicks) == 5
     finally:
         await down.stop(timeout=0.5)
+
+
+async def test_clicks_added_together_share_an_entry_and_old_single_click_entries_are_still_read(link_id, names):
+    producer = ClickStream(REDIS_URL, consumer="producer")
+    clicks = make_clicks(link_id, 30)
+    entries = await asyncio.gather(*(producer.add(click) for click in clicks))
+    assert len(set(entries)) == 1  # added in the same turn of the loop: one entry, one round trip
+    old = make_clicks(link_id, 1)[0]
+    redis.Redis.from_url(REDIS_URL).xadd(names[0], {click_stream.FIELD: json.dumps(old.to_dict())})  # as earlier versions wrote
+    await producer.close()
+
+    writer = instance("writer")
+    writer.start()
+    try:
+        assert await wait_stored([*clicks, old]) == 31
+    finally:
+        await writer.stop()
+    assert redis.Redis.from_url(REDIS_URL).xlen(names[0]) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -12,6 +13,7 @@ from limits import RateLimitItem, parse
 from redis.exceptions import RedisError
 
 from linkapp.core import redis_client
+from linkapp.core.coalesce import Coalescer
 from linkapp.core.config import settings
 from linkapp.core.errors import RateLimited
 from linkapp.core.logs import Throttled
@@ -90,20 +92,48 @@ def _note_redis_away(exc: BaseException) -> None:
 
 
 KEY_PREFIX = "linkapp:ratelimit"
-# The sliding window counter of LocalWindows, in Redis, in one round trip: read this window's and
-# the previous one's counts, count the hit if the weighted sum leaves room. (limits' own Redis
-# limiter took two: `hit`, then `get_window_stats` for the headers, each ~100 us of the loop.)
-_HIT = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
-if previous * tonumber(ARGV[1]) + current + 1 <= tonumber(ARGV[2]) then
-  current = redis.call('INCR', KEYS[1])
-  if current == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
-  return {1, current, previous}
+# The sliding window counter of LocalWindows, in Redis: for each hit, read its window's and the
+# previous window's counts, and count the hit if the weighted sum leaves room. One script call
+# takes every hit a worker has waiting (see `coalesce`): a round trip per crowd of requests, not
+# per request (a command per request cost the redirect most of its rate).
+_HITS = """
+local out = {}
+for i = 1, #KEYS, 2 do
+  local j = (i - 1) / 2 * 3
+  local current = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local previous = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
+  local allowed = 0
+  if previous * tonumber(ARGV[j + 1]) + current + 1 <= tonumber(ARGV[j + 2]) then
+    current = redis.call('INCR', KEYS[i])
+    if current == 1 then redis.call('EXPIRE', KEYS[i], ARGV[j + 3]) end
+    allowed = 1
+  end
+  out[#out + 1] = allowed
+  out[#out + 1] = current
+  out[#out + 1] = previous
 end
-return {0, current, previous}
+return out
 """
 REDIS_TIMEOUT = 2.0
+MAX_BATCH = 500  # hits in one script call at most
+_Hit = tuple[str, str, str, int, int]  # this window's key, the previous one's, weight, limit, expiry
+_coalescers: dict[tuple[asyncio.AbstractEventLoop, str], Coalescer[_Hit, tuple[int, int, int]]] = {}
+
+
+def _coalescer() -> Coalescer[_Hit, tuple[int, int, int]]:
+    """This loop's batcher of hits (a connection, like a future, belongs to one loop)."""
+    key = (asyncio.get_running_loop(), settings.REDIS_URL or "")
+    coalescer = _coalescers.get(key)
+    if coalescer is None:
+        script = redis_client.shared(REDIS_TIMEOUT).register_script(_HITS)
+
+        async def send(hits: list[_Hit]) -> list[tuple[int, int, int]]:
+            keys = [name for hit in hits for name in hit[:2]]
+            flat = await script(keys=keys, args=[value for hit in hits for value in hit[2:]])
+            return [tuple(flat[i : i + 3]) for i in range(0, len(flat), 3)]
+
+        coalescer = _coalescers[key] = Coalescer(send, max_items=MAX_BATCH)
+    return coalescer
 
 
 async def _shared_hit(item: RateLimitItem, key: tuple[str, ...], now: float) -> Verdict:
@@ -112,9 +142,7 @@ async def _shared_hit(item: RateLimitItem, key: tuple[str, ...], now: float) -> 
     elapsed = now - window * period
     weight = (period - elapsed) / period
     name = f"{KEY_PREFIX}:{period}:{'/'.join(key)}"
-    allowed, current, previous = await redis_client.shared(REDIS_TIMEOUT).eval(
-        _HIT, 2, f"{name}:{window}", f"{name}:{window - 1}", repr(weight), item.amount, 2 * period
-    )
+    allowed, current, previous = await _coalescer().submit((f"{name}:{window}", f"{name}:{window - 1}", repr(weight), item.amount, 2 * period))
     weighted = previous * weight + current
     return Verdict(allowed=bool(allowed), limit=item.amount, remaining=max(0, int(item.amount - weighted)), reset_after=max(1, math.ceil(period - elapsed)))
 

@@ -101,3 +101,23 @@ async def test_a_limit_is_one_count_for_every_worker_through_redis(monkeypatch):
     await ratelimit.reset()
     assert (await ratelimit.check("3/minute", "shared-test", client)).allowed
     await ratelimit.reset()
+
+
+@pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")
+async def test_requests_arriving_together_share_a_round_trip_and_the_limit_stays_exact(monkeypatch):
+    from linkapp.core import ratelimit
+    from linkapp.core.config import settings
+
+    monkeypatch.setattr(settings, "REDIS_URL", redis_server.REDIS_URL)
+    client = f"203.0.113.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:8]}"
+    await ratelimit.check("3/minute", "crowd-test", "warm-up")  # the script is loaded
+    batches = ratelimit._coalescer().batches
+
+    verdicts = await asyncio.gather(*(ratelimit.check("3/minute", "crowd-test", client) for _ in range(5)))
+    others = await asyncio.gather(*(ratelimit.check("3/minute", "crowd-test", f"{client}-{n}") for n in range(40)))
+
+    assert [v.allowed for v in verdicts] == [True, True, True, False, False]  # in the order they came
+    assert [v.remaining for v in verdicts] == [2, 1, 0, 0, 0]
+    assert all(v.allowed and v.remaining == 2 for v in others)
+    assert ratelimit._coalescer().batches - batches == 2  # 45 requests, two round trips
+    await ratelimit.reset()
