@@ -300,7 +300,7 @@ def _worker_pid(supervisor: int) -> int:
     import psutil
 
     children = psutil.Process(supervisor).children(recursive=True)
-    workers = [child for child in children if "python" in child.name().lower() or "granian" in " ".join(child.cmdline()).lower()]
+    workers = [child for child in children if "store_process" not in " ".join(child.cmdline())]  # not the writer's process
     return (workers[-1] if workers else psutil.Process(supervisor)).pid
 
 

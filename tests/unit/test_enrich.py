@@ -54,13 +54,17 @@ def click(**fields) -> Click:
         ("2001:DB8:ABCD:FFFF::1", "2001:db8:abcd::"),
         ("::ffff:198.51.100.77", "198.51.100.0"),
         ("fe80::1:2:3:4%eth0", "fe80::"),
+        ("0.0.0.0", "0.0.0.0"),
+        ("255.255.255.255", "255.255.255.0"),
     ],
 )
 def test_anonymize_ip_keeps_only_the_network(address, expected):
     assert anonymize_ip(address) == expected
 
 
-@pytest.mark.parametrize("address", [None, "", "not-an-ip", "999.1.1.1", "198.51.100", "2001:db8::g"])
+@pytest.mark.parametrize(
+    "address", [None, "", "not-an-ip", "999.1.1.1", "198.51.100", "2001:db8::g", "198.051.100.7", "198.51.100.256", "1.2.3.4.5", "+1.2.3.4", "١.2.3.4"]
+)
 def test_anonymize_ip_with_invalid_address_is_none(address):
     assert anonymize_ip(address) is None
 
