@@ -8,7 +8,7 @@ click writer no longer writes an outbox row (with its three indexes) per click. 
 lines are stored uncompressed: they are written once and read once, and compressing them cost
 the database more than the space saved.
 
-Create Date: 2026-12-03 10:00:00.000000
+Create Date: 2026-12-02 10:00:00.000000
 """
 
 from collections.abc import Sequence
