@@ -5,8 +5,12 @@ The receiver is a minimal HTTP server in another process on loopback, answering 
 after `--receiver-delay` ms): the fastest receiver there is, so the dispatcher works as hard as it
 ever will. Both links belong to different owners; only the hooked one's owner has a hook.
 
+A diagnostic: everything runs in this one process, the click writer included, which the app
+runs in a process of its own. The redirect under load as deployed, hooked or not, is
+`load_bench.py` (`--hook`).
+
 1. **Redirects.** `ShortLinks(api)` answers cached codes, called directly as in
-   `redirect_bench.py` phase 3, with the click writer running (and writing the hook's outbox rows)
+   `redirect_bench.py` phase 3, with the click writer running (and writing the hook's click events)
    and, in the hooked rounds, the dispatcher delivering in the same event loop. Rounds alternate
    (no hook, hook); the writer is flushed before each round, and the dispatcher runs only in the
    hooked rounds, with the backlog of the rounds before (so it never runs out of work). The ratio
@@ -114,7 +118,8 @@ async def outbox_counts() -> dict[str, int]:
 
     async with database.session() as db:
         rows = (await db.execute(text("SELECT status, count(*) FROM webhook_deliveries GROUP BY status"))).all()
-    return {status: count for status, count in rows}
+        batched = (await db.execute(text("SELECT coalesce(sum(events), 0) FROM webhook_click_batches"))).scalar_one()
+    return {**{status: count for status, count in rows}, "waiting in click batches": batched}
 
 
 async def add_hook(code: str, url: str) -> None:
@@ -245,10 +250,10 @@ async def main() -> None:
         ["click writer alone (store)", "clicks/s (median)", "vs no hook"],
         [[name, f"{rate:,.0f}", f"{rate / writer['no hook']:.2f}x"] for name, rate in writer.items()],
     ))
-    verdict = "met" if ratio >= 0.9 else "MISSED"
     print(
-        f"\nSustained redirect rate with a hook on the link: {ratio:.2f}x the rate without by the clock, "
-        f"{cpu_ratio:.2f}x per CPU-second (target >= 0.9x: {verdict})"
+        f"\nRedirect rate with a hook on the link, everything in this one process: {ratio:.2f}x the rate without by the clock, "
+        f"{cpu_ratio:.2f}x per CPU-second. Served as deployed (the writer in its own process), issue 13's target (>= 0.9x) "
+        "is measured by load_bench.py --hook."
     )
 
 
