@@ -183,3 +183,19 @@ async def test_clicks_added_together_share_an_entry_and_old_single_click_entries
     finally:
         await writer.stop()
     assert redis.Redis.from_url(REDIS_URL).xlen(names[0]) == 0
+
+
+async def test_a_redirects_click_that_redis_refuses_is_kept_and_stored_by_this_process(link_id, names):
+    recorder = ClickRecorder(spool_dir=None, stream=ClickStream(f"redis://127.0.0.1:{free_port()}/0", consumer="cut-off"))
+    first, second = make_clicks(link_id, 2)
+    assert recorder.record_nowait(first)  # handed to the stream without waiting, as the redirect does
+    await recorder._shared.adds_done()  # the stream refused it...
+    assert recorder.queue.qsize() == 1  # ...so it waits in this process instead
+    assert not recorder.record_nowait(second)  # Redis failed just now: the redirect awaits `record`
+    await recorder.record(second)
+    assert recorder.queue.qsize() == 2
+    recorder.start()
+    try:
+        assert await wait_stored([first, second]) == 2
+    finally:
+        await recorder.stop()

@@ -35,12 +35,22 @@ class Coalescer(Generic[T, R]):
 
     async def submit(self, item: T) -> R:
         """Send `item` with whatever else is waiting; returns its result."""
+        return await self.enqueue(item)
+
+    def enqueue(self, item: T) -> asyncio.Future[R]:
+        """`submit` without a coroutine: the future of `item`'s result (a caller that only needs
+        a callback spares itself a task)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         if self._sender is None:
             # It starts on the loop's next turn: what the other requests of this turn submit goes too.
             self._sender = asyncio.get_running_loop().create_task(self._drain())
-        return await future
+        return future
+
+    async def idle(self) -> None:
+        """Wait until everything submitted so far has its result."""
+        while self._sender is not None:
+            await asyncio.shield(self._sender)
 
     async def _drain(self) -> None:
         try:

@@ -109,7 +109,12 @@ class Click:
 
     @classmethod
     def from_line(cls, line: bytes | str) -> Click:
-        return cls.from_dict(json.loads(line))
+        """The click a `to_line` line holds; it keeps that line, so sending it on (the stream's
+        reader to the writer's process) does not encode it again."""
+        click = cls.from_dict(json.loads(line))
+        line = line.encode() if isinstance(line, str) else line
+        click._line = line if line.endswith(b"\n") else line + b"\n"
+        return click
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode

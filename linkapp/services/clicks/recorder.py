@@ -55,6 +55,7 @@ class ClickRecorder:
         self._writer = BatchWriter(self._local, self._spool, self._stopping, depth=self.depth, settle=self._journal.settle)
         self._task: asyncio.Task | None = None
         self._full_log = Throttled(log, FULL_LOG_EVERY)
+        self._fallbacks: set[asyncio.Task] = set()
 
     @property
     def queue(self) -> asyncio.Queue[Click | None]:
@@ -81,10 +82,31 @@ class ClickRecorder:
         self._journal.append(click)
 
     def record_nowait(self, click: Click) -> bool:
-        """Queue `click` at once if that needs no waiting (the in-process queue, with room);
-        False otherwise, and the caller awaits `record`. Spares the redirect a task per click."""
+        """Queue `click` at once if that needs no waiting (the in-process queue with room, or the
+        stream while it has room); False otherwise, and the caller awaits `record`. Spares the
+        redirect a task per click."""
         # The depth gauge is left to the writer (after each batch): a gauge per click cost the redirect a lock.
-        return not (self._closed() or self._shared.client() is not None or not self._local.put_nowait(click))
+        if self._closed():
+            return False
+        if self._shared.client() is None:
+            return self._local.put_nowait(click)
+        # A full stream: `record` adds the click and then holds the request (back-pressure).
+        return self._shared.backlog < self._local.maxsize and self._shared.add_soon(click, self._added)
+
+    def _added(self, click: Click, added: bool) -> None:
+        """The stream took `click` (`record_nowait`), or it did not and this process keeps it."""
+        if added:
+            self._journal.settle((click,))  # safe in Redis now
+        elif self._closed():
+            self._keep_task(self._writer.spill([click], at_stop=True))
+        elif not self._local.put_nowait(click):
+            self._note_full()
+            self._keep_task(self._local.put(click))
+
+    def _keep_task(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._fallbacks.add(task)  # the loop keeps only a weak reference
+        task.add_done_callback(self._fallbacks.discard)
 
     async def record(self, click: Click) -> None:
         """Queue `click` for storing; waits (never drops) while the queue is full."""
@@ -122,6 +144,7 @@ class ClickRecorder:
     async def flush(self) -> None:
         """Wait until every click recorded so far by this process is in the database."""
         self.start()
+        await self._shared.adds_done()
         await self._local.queue.join()
         while self._spool.pending:  # spilled while the database was down: wait for the replay
             await asyncio.sleep(0.02)
@@ -133,6 +156,7 @@ class ClickRecorder:
 
         Unlike `flush`, this does not wait for other links' clicks, so it ends even while
         the queue never empties under steady traffic."""
+        await self._shared.adds_done()
         while self._local.unwritten(link_id):
             self.start()
             await self._local.wait_released(link_id)
@@ -156,6 +180,10 @@ class ClickRecorder:
             return
         loop = asyncio.get_running_loop()
         self._writer.deadline = loop.time() + (timeout if timeout is not None else settings.CLICK_STOP_TIMEOUT)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._shared.adds_done(), max(self._writer.deadline - loop.time(), 0.01))
+        if self._fallbacks:
+            await asyncio.wait(set(self._fallbacks), timeout=max(self._writer.deadline - loop.time(), 0.01))
         if self._shared.last_entry is not None:
             with contextlib.suppress(TimeoutError, RedisError, OSError):
                 await asyncio.wait_for(self._stream_stored(self._shared.last_entry), max(self._writer.deadline - loop.time(), 0.01))

@@ -57,12 +57,45 @@ class SharedQueue:
             # Shielded: a request task cancelled now (shutdown) must not lose its click halfway.
             entry = await asyncio.shield(stream.add(click))
         except (RedisError, OSError) as exc:
-            # For a while, straight to the in-process queue: not one slow failure per click.
-            self._retry_at = time.monotonic() + STREAM_RETRY_AFTER
-            log.warning("click stream unavailable (%s); clicks stay in this process for %.0fs", exc, STREAM_RETRY_AFTER)
+            self._failed(exc)
             return False
         self.last_entry = entry
         return True
+
+    def add_soon(self, click: Click, done: Callable[[Click, bool], None]) -> bool:
+        """`add` without waiting (the redirect's path: no task per click): `done(click, added)`
+        is called once the stream took the click or failed to, when added is False the caller
+        keeps it. Returns False, without calling `done`, when there is no stream or it failed
+        lately."""
+        stream = self.client()
+        if stream is None or time.monotonic() < self._retry_at:
+            return False
+        stream.add_soon(click).add_done_callback(lambda future: done(click, self._added(future)))
+        return True
+
+    def _added(self, future: asyncio.Future[str]) -> bool:
+        if future.cancelled():  # the loop closed under it
+            return False
+        exc = future.exception()
+        if exc is not None:
+            if isinstance(exc, (RedisError, OSError)):
+                self._failed(exc)
+            else:
+                log.error("adding a click to the stream failed", exc_info=exc)
+            return False
+        self.last_entry = future.result()
+        return True
+
+    def _failed(self, exc: BaseException) -> None:
+        # For a while, straight to the in-process queue: not one slow failure per click.
+        if time.monotonic() >= self._retry_at:
+            log.warning("click stream unavailable (%s); clicks stay in this process for %.0fs", exc, STREAM_RETRY_AFTER)
+        self._retry_at = time.monotonic() + STREAM_RETRY_AFTER
+
+    async def adds_done(self) -> None:
+        """Wait until every click added so far reached the stream or failed to."""
+        if self.stream is not None:
+            await self.stream.adds_done()
 
     def start_reader(self, write: Callable[[list[Click]], Awaitable[bool]], stopping: asyncio.Event) -> None:
         """Read and store the stream through `write` until `stopping` (idempotent; nothing without Redis)."""

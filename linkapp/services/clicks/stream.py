@@ -78,9 +78,21 @@ class ClickStream:
     async def add(self, click: Click) -> str:
         """Append `click`, with the clicks other requests of this process are adding meanwhile
         (one entry for them all, see `coalesce`); returns its entry's id."""
+        return await self.add_soon(click)
+
+    def add_soon(self, click: Click) -> asyncio.Future[str]:
+        """`add` as a future (no task for the caller to await)."""
+        return self._adder().enqueue(click)
+
+    async def adds_done(self) -> None:
+        """Wait until every click added so far is in the stream (or failed to get there)."""
+        if self._adding is not None and self._adding[0] is asyncio.get_running_loop():
+            await self._adding[1].idle()
+
+    def _adder(self) -> Coalescer[Click, str]:
         if self._adding is None or self._adding[0] is not asyncio.get_running_loop():
             self._adding = (asyncio.get_running_loop(), Coalescer(self.add_many, max_items=MAX_ENTRY))
-        return await self._adding[1].submit(click)
+        return self._adding[1]
 
     async def add_many(self, clicks: list[Click]) -> list[str]:
         """Append `clicks` as one entry (their journal lines); returns its id once per click."""
