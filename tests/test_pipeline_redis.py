@@ -199,3 +199,21 @@ async def test_a_redirects_click_that_redis_refuses_is_kept_and_stored_by_this_p
         assert await wait_stored([first, second]) == 2
     finally:
         await recorder.stop()
+
+
+async def test_a_broken_line_costs_only_itself_and_a_broken_entry_leaves_the_stream(link_id, names, caplog):
+    good = make_clicks(link_id, 2)
+    client = redis.Redis.from_url(REDIS_URL)
+    client.xadd(names[0], {click_stream.FIELD_MANY: good[0].to_line() + b'{"link_id": "not a click"\n' + good[1].to_line()})
+    client.xadd(names[0], {click_stream.FIELD_MANY: b"garbage\n"})
+    writer = instance("writer")
+    writer.start()
+    try:
+        assert await wait_stored(good) == 2
+        deadline = time.monotonic() + 5
+        while client.xlen(names[0]) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert client.xlen(names[0]) == 0  # neither entry comes back
+    finally:
+        await writer.stop()
+    assert caplog.text.count("not a click; dropped") == 2

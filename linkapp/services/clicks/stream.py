@@ -2,9 +2,10 @@
 
 Any instance adds clicks; every instance's writer reads batches with XREADGROUP, stores them
 and only then acknowledges (and deletes) them. An entry holds the clicks a process added at
-once (one under light load, dozens under heavy): one XADD for a crowd of redirects. Entries a dead instance had read but not stored
-stay pending, and any live writer takes them over with XAUTOCLAIM once they have been idle for
-CLICK_CLAIM_IDLE seconds. A click may so be stored twice; the store keeps it once by click id.
+once (one under light load, dozens under heavy): one XADD for a crowd of redirects. Entries a
+dead instance had read but not stored stay pending, and any live writer takes them over with
+XAUTOCLAIM once they have been idle for CLICK_CLAIM_IDLE seconds. A click may so be stored
+twice; the store keeps it once by click id.
 """
 
 from __future__ import annotations
@@ -142,13 +143,21 @@ class ClickStream:
     async def _decode(self, entries: list) -> list[tuple[str, Click]]:
         clicks, broken = [], []
         for entry_id, fields in entries:
-            try:
-                if FIELD_MANY in fields:
-                    lines = fields[FIELD_MANY].splitlines()
-                    clicks.extend((entry_id, Click.from_line(line)) for line in lines)
-                    self._read_size += (len(lines) - self._read_size) * 0.1
-                else:  # an entry of one click, as earlier versions added them
-                    clicks.append((entry_id, Click.from_dict(json.loads(fields[FIELD]))))
+            if FIELD_MANY in fields:
+                lines = fields[FIELD_MANY].splitlines()
+                self._read_size += (len(lines) - self._read_size) * 0.1
+                kept = len(clicks)
+                for line in lines:
+                    try:
+                        clicks.append((entry_id, Click.from_line(line)))
+                    except (KeyError, TypeError, ValueError):
+                        # Retrying cannot fix it: logged whole and dropped; the entry's other clicks are kept.
+                        log.error("click stream entry %s holds a line that is not a click; dropped: %r", entry_id, line)
+                if len(clicks) == kept:  # nothing in it to store: acknowledged now, or it would come back
+                    broken.append(entry_id)
+                continue
+            try:  # an entry of one click, as earlier versions added them
+                clicks.append((entry_id, Click.from_dict(json.loads(fields[FIELD]))))
             except (KeyError, TypeError, ValueError):
                 # Retrying cannot fix it: log it whole, then drop it so it does not block the group.
                 log.error("click stream entry %s is not a click; dropped: %r", entry_id, fields)
