@@ -8,7 +8,7 @@ from linkapp.api.app import api
 from linkapp.api.headers import SecurityHeaders
 from linkapp.api.request_log import RequestLog
 from linkapp.core import broadcast
-from linkapp.lifespan import click_writer, start_up_objects_frozen
+from linkapp.lifespan import click_writer, start_up_objects_frozen, webhook_dispatcher
 from linkapp.pages.account import security_page
 from linkapp.pages.auth import login_page, register_page
 from linkapp.pages.dashboard import dashboard_page
@@ -19,7 +19,6 @@ from linkapp.redirect import ShortLinks
 from linkapp.services.clicks import feed, maintenance
 from linkapp.services.links import changes
 from linkapp.services.links import imports as link_imports
-from linkapp.services.webhooks import running as webhooks
 from linkapp.state import live
 from linkapp.state.account import AccountState
 from linkapp.state.auth import AuthState
@@ -61,7 +60,7 @@ live.use_connection_check(tab_connected)
 app.register_lifespan_task(start_up_objects_frozen)
 app.register_lifespan_task(click_writer)
 # After the click writer, so stopped before it: deliveries in flight can still note their outcome.
-app.register_lifespan_task(webhooks.dispatching)
+app.register_lifespan_task(webhook_dispatcher)
 app.register_lifespan_task(maintenance.upkeep)
 # After the click writer: imports stopped at shutdown still find the database to mark themselves failed.
 app.register_lifespan_task(link_imports.running_imports)

@@ -11,14 +11,17 @@ import pytest
 from sqlalchemy import select
 
 from linkapp import db as database
+from linkapp import lifespan
 from linkapp.core import ids
 from linkapp.core.config import settings
 from linkapp.models.event import LinkEvent
-from linkapp.models.webhook import WebhookClickBatch
+from linkapp.models.webhook import WebhookClickBatch, WebhookDelivery
 from linkapp.services.clicks import rejects
 from linkapp.services.clicks.recorder import recorder
 from linkapp.services.clicks.store_process import StoreFailed, StoreRefused, _expect, store_process
+from tests.api.test_webhooks import HOOKS, make_hook
 from tests.factories import create_link, register, short_path
+from tests.webhook_receiver import receiver, webhooks_on  # noqa: F401 - fixtures
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 
@@ -105,3 +108,31 @@ def test_a_refusal_in_the_writer_process_is_a_refusal_here():
     with pytest.raises(StoreFailed) as failed:
         _expect(Answer("failed"), None)
     assert not rejects.refused(failed.value)  # the database being away is retried
+
+
+async def test_webhooks_are_delivered_by_the_writers_process_and_it_comes_back_when_killed(client, receiver, webhooks_on, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(settings, "TRUSTED_PROXIES", ["127.0.0.1"])
+    monkeypatch.setattr(settings, "CLICK_WRITER_PROCESS", True)
+    monkeypatch.setattr(lifespan, "KEEP_ALIVE", 0.2)
+    user = await register(client)
+    hook = await make_hook(client, user, url=receiver.url, events=["link.created", "link.clicked"])
+    async with lifespan.webhook_dispatcher():  # no dispatcher runs in this process
+        link = await create_link(client, user)  # committed here: the bell is forwarded to the writer's process
+        [created] = await receiver.wait_for(1, timeout=5.0)
+        await redirects(client, link, 1)  # stored there: its own dispatcher hears it
+        [_, clicked] = await receiver.wait_for(2, timeout=5.0)
+
+        first = store_process.pid
+        os.kill(first, signal.SIGKILL)
+        os.waitpid(first, 0)
+        assert (await client.post(f"{HOOKS}/{hook['id']}/test", headers=user["headers"])).status_code == 202
+        [*_, ping] = await receiver.wait_for(3, timeout=5.0)  # the keep-alive started a new one
+        assert store_process.pid not in (None, first)
+
+    assert [created.event["type"], clicked.event["type"], ping.event["type"]] == ["link.created", "link.clicked", "ping"]
+    assert clicked.event["data"]["link_id"] == link["id"]
+    async with database.session() as db:
+        rows = dict((await db.execute(select(WebhookDelivery.event_type, WebhookDelivery.status))).all())
+    # The second dispatcher stopped in order and noted its delivery. What the killed one had not
+    # noted yet stays leased to it, and goes out again when the lease ends (at least once).
+    assert rows["ping"] == "delivered" and {rows["link.created"], rows["link.clicked"]} <= {"pending", "delivered"}

@@ -8,5 +8,6 @@ events written in the caller's transaction (link changes, click batches) and wak
 dispatcher after their commit; `signing` the `Linkapp-Signature` header; `sender` one HTTP POST;
 `claims` the dispatcher's database work; `schedule` retries and the delivery rate; `dispatcher`
 claiming, sending and retrying; `running` the dispatcher on its own thread for as long as the app
-runs; `retention` the daily purge.
+runs (the app starts that thread in the click writer's process, see `linkapp.lifespan`);
+`retention` the daily purge.
 """

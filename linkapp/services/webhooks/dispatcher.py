@@ -5,10 +5,10 @@ due, and otherwise looks every `idle` seconds for what other instances wrote: it
 database in a loop. Awake, it takes each hook's due events oldest first, at most `per_hook` in
 flight per hook, so a slow or failing receiver backs up its own queue and no other hook's.
 
-Deliveries share the process with the redirects (the app runs the dispatcher on a thread of its
-own, see `running`), and a POST with its bookkeeping costs Python as much as dozens of redirects:
-a process starts at most `rate` deliveries a second (WEBHOOK_MAX_RATE), so that a busy link's
-clicks cannot take the redirects' time. What is over the rate waits in the outbox, which is
+A POST with its bookkeeping costs Python as much as dozens of redirects. The app runs the
+dispatcher in the click writer's process (see `linkapp.lifespan`), off the redirects'
+interpreter, but on the same cores: a process starts at most `rate` deliveries a second
+(WEBHOOK_MAX_RATE), so that a busy link's clicks cannot take the redirects' time. What is over the rate waits in the outbox, which is
 durable; hooks take turns. Room freed is refilled by one claim, outcomes are written a few per
 transaction.
 
