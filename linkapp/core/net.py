@@ -38,13 +38,33 @@ def parse_ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address 
     return ip
 
 
-def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
-    ip = parse_ip(address)
-    return ip is not None and any(ip in net for net in networks)
+class _Proxies:
+    """The trusted proxies as the per-request check wants them: the networks, the IPv4 ones as
+    integer masks, and the verdicts on peers seen (a few proxies, asked about on every request)."""
+
+    __slots__ = ("networks", "v4", "_peers")
+
+    def __init__(self, spec: tuple[str, ...]) -> None:
+        self.networks = _trusted(spec)
+        self.v4 = tuple((int(net.network_address), int(net.netmask)) for net in self.networks if net.version == 4)
+        self._peers: dict[str, bool] = {}
+
+    def holds(self, address: str) -> bool:
+        ip = parse_ip(address)
+        return ip is not None and any(ip in net for net in self.networks)
+
+    def holds_peer(self, peer: str) -> bool:
+        trusted = self._peers.get(peer)
+        if trusted is None:
+            if len(self._peers) >= 256:
+                self._peers.clear()
+            trusted = self._peers[peer] = self.holds(peer)
+        return trusted
 
 
-# The peer is one of a few proxies, asked about on every request: remembered.
-_peer_is_trusted = lru_cache(maxsize=256)(_is_trusted)
+@lru_cache(maxsize=8)
+def _proxies(spec: tuple[str, ...]) -> _Proxies:
+    return _Proxies(spec)
 
 
 def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str] | None = None) -> str:
@@ -54,21 +74,21 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[str] | 
     the first hop that is not itself a trusted proxy is the client. Anything a client writes
     into the header on its own is to the left of that and is never believed.
     """
-    networks = _trusted(tuple(settings.TRUSTED_PROXIES if trusted is None else trusted))
+    proxies = _proxies(tuple(settings.TRUSTED_PROXIES if trusted is None else trusted))
     peer = peer or ""
-    if not networks or not forwarded_for or not _peer_is_trusted(peer, networks):
+    if not proxies.networks or not forwarded_for or not proxies.holds_peer(peer):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
         value = _dotted_value(hop)
         if value is not None:  # the common case, by integer work (once per redirect)
-            if not any(value & mask == network for network, mask in _v4_masks(networks)):
+            if not any(value & mask == network for network, mask in proxies.v4):
                 return hop
             continue
         ip = parse_ip(hop)
         if ip is None:
             return peer
-        if not any(ip in net for net in networks):
+        if not any(ip in net for net in proxies.networks):
             return str(ip)
     # Every hop is one of our proxies: the earliest is the best we know.
     return str(parse_ip(hops[0])) if hops else peer
@@ -110,11 +130,6 @@ def _dotted_value(text: str) -> int | None:
             return None
         value = value << 8 | octet
     return value
-
-
-@lru_cache(maxsize=8)
-def _v4_masks(networks: tuple[Network, ...]) -> tuple[tuple[int, int], ...]:
-    return tuple((int(net.network_address), int(net.netmask)) for net in networks if net.version == 4)
 
 
 def ip_prefix(address: str | None) -> str | None:
