@@ -10,11 +10,6 @@ from linkapp.core.config import settings
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@lru_cache(maxsize=8)
-def _trusted(spec: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
-
-
 def parse_ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The address `text` spells, as every part of the app reads a client address.
 
@@ -45,7 +40,7 @@ class _Proxies:
     __slots__ = ("networks", "v4", "_peers")
 
     def __init__(self, spec: tuple[str, ...]) -> None:
-        self.networks = _trusted(spec)
+        self.networks: tuple[Network, ...] = tuple(ipaddress.ip_network(item, strict=False) for item in spec)
         self.v4 = tuple((int(net.network_address), int(net.netmask)) for net in self.networks if net.version == 4)
         self._peers: dict[str, bool] = {}
 

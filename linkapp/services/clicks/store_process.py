@@ -13,7 +13,7 @@ caches the store keeps (salts, bursts, webhook subscribers). A child that dies (
 memory) fails its batch, which the writer retries in a new one; the store is idempotent by click
 id. With the parent gone, the child reads end-of-file and exits.
 
-The app's webhook dispatcher runs here too (`start_dispatching`, on a thread of the child): its
+The app's webhook dispatcher runs here too (`dispatching`, on a thread of the child): its
 HTTP client and bookkeeping cost the redirects a tenth of their rate at 20 deliveries a second
 on the app's interpreter. The app forwards the bells its own commits ring (link events, a hook
 changed) as "ring" messages; the child's commits (click events) ring the child's dispatcher.
@@ -75,7 +75,9 @@ class StoreProcess:
         self._conn: Connection | None = None
         self._synced: tuple | None = None
         self._lock = threading.Lock()  # one batch at a time; the handle is used from worker threads
-        self.dispatching = False  # whether the child runs the app's webhook dispatcher
+        # Whether the child runs the app's webhook dispatcher: mirrored with the next message
+        # (`linkapp.lifespan` sets it, then rings).
+        self.dispatching = False
 
     async def store(self, batch: list[Click]) -> int:
         """Store `batch` in the child; returns how many clicks were new.
@@ -94,11 +96,6 @@ class StoreProcess:
         """Wake the child's dispatcher for `hook_ids` (None: hooks changed; empty: only make sure
         the child, and so its dispatcher, runs). Raises StoreFailed as `store` does."""
         await self._send(("ring", hook_ids))
-
-    async def start_dispatching(self) -> None:
-        """Run the app's webhook dispatcher in the child from now on (it is started with it)."""
-        self.dispatching = True
-        await self.ring(None)
 
     async def stop_dispatching(self) -> None:
         """Stop the child's dispatcher: it lets deliveries in flight end and gives back the rest."""
