@@ -119,6 +119,22 @@ class Click:
         return cls(**{**data, "clicked_at": datetime.fromisoformat(data["clicked_at"])})
 
     @classmethod
+    def from_lines(cls, lines: bytes) -> list[Click]:
+        """The clicks of `to_line` lines, as the writer's process is sent them: one JSON array
+        parsed in one call (less than half the time of a parse per line). They keep no line."""
+        text = lines.decode().rstrip("\n")
+        if not text:
+            return []
+        try:
+            found = json.loads(f"[{text.replace(chr(10), ',')}]")  # a line's JSON holds no raw line break
+        except ValueError:  # not one line per click: each parsed alone, the broken one raising
+            return [cls.from_line(line) for line in lines.splitlines()]
+        fromisoformat = datetime.fromisoformat
+        for data in found:
+            data["clicked_at"] = fromisoformat(data["clicked_at"])
+        return [cls(**data) for data in found]
+
+    @classmethod
     def from_line(cls, line: bytes | str) -> Click:
         """The click a `to_line` line holds; it keeps that line, so sending it on (the stream's
         reader to the writer's process) does not encode it again."""

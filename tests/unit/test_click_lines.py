@@ -40,3 +40,19 @@ def test_missing_fields_are_null_and_the_line_is_made_once():
     fields = json.loads(click.to_line())
     assert fields["ip_address"] is None and fields["user_agent"] is None and fields["method"] == "GET"
     assert click.to_line() is click.to_line()
+
+
+def test_the_writers_batch_of_lines_gives_every_click_back_in_order():
+    clicks = [
+        Click(link_id=n + 1, clicked_at=datetime(2026, 12, 2, 10, 0, n, tzinfo=UTC), ip_address=f"198.51.100.{n}", user_agent=text, source=text or None)
+        for n, text in enumerate(AWKWARD)
+    ]
+    back = Click.from_lines(b"".join(click.to_line() for click in clicks))
+    assert [click.to_dict() for click in back] == [click.to_dict() for click in clicks]
+    assert Click.from_lines(b"") == []
+
+
+def test_a_broken_line_in_the_writers_batch_fails_the_batch_not_silently():
+    good = Click(link_id=1, clicked_at=datetime(2026, 12, 2, tzinfo=UTC)).to_line()
+    with pytest.raises(ValueError):
+        Click.from_lines(good + b'{"link_id": 2, "clicked_at"\n' + good)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import UTC, datetime
 
 import pytest
@@ -92,6 +95,14 @@ def test_visitor_id_with_another_address_or_agent_differs():
     base = visitor_id("day-1", "198.51.100.77", CHROME)
     assert visitor_id("day-1", "198.51.100.78", CHROME) != base
     assert visitor_id("day-1", "198.51.100.77", CHROME + " Edg/124") != base
+
+
+@pytest.mark.parametrize("salt", ["day-1", "s" * 64, "é" * 40, "x" * 65, secrets.token_hex(32)])
+def test_visitor_id_is_the_hmac_sha256_of_address_and_agent(salt):
+    # The ids of a day must not change across an upgrade: a visitor would be counted twice.
+    expected = hmac.new(salt.encode(), f"198.51.100.77|{CHROME}".encode(), hashlib.sha256).hexdigest()[:32]
+    assert visitor_id(salt, "198.51.100.77", CHROME) == expected
+    assert visitor_id(salt, None, None) == hmac.new(salt.encode(), b"|", hashlib.sha256).hexdigest()[:32]
 
 
 def test_visitor_id_is_32_hex_characters_without_the_address():

@@ -4,7 +4,6 @@ its visitor id, device, browser, OS, place, referring site, source and, for non-
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -14,6 +13,7 @@ from linkapp.core.net import ip_prefix, parse_ip
 from linkapp.models.click import Click
 from linkapp.services.visitors import bots, devices, geo, referrers
 
+_BLOCK = hashlib.sha256().block_size
 # The link_events column's width.
 MAX_HOST = 255
 _HOST_RE = re.compile(r"[\w.-]+|[0-9a-f:.]+")
@@ -53,22 +53,36 @@ def anonymize_ip(address: str | None) -> str | None:
         The network address of the /24 or /48, or the full (normalized) address when
         ANONYMIZE_IP is false; None when the address is missing or not an IP address.
     """
-    return _stored_address(address, settings.ANONYMIZE_IP)
+    if settings.ANONYMIZE_IP:
+        return ip_prefix(address)  # string work for IPv4, cached for the rest
+    return _full_address(address)
 
 
 @lru_cache(maxsize=65536)
-def _stored_address(address: str | None, anonymize: bool) -> str | None:
-    # Cached: building the network object was two thirds of the writer's enrich time.
-    if anonymize:
-        return ip_prefix(address)
+def _full_address(address: str | None) -> str | None:
     ip = parse_ip(address)
     return None if ip is None else str(ip)
 
 
 def visitor_id(salt: str, address: str | None, user_agent: str | None) -> str:
     """A keyed hash of address and agent with the day's salt: unique per day, unlinkable across days."""
-    message = f"{address or ''}|{user_agent or ''}".encode()
-    return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()[:32]
+    inner, outer = _hmac_pads(salt)
+    # HMAC-SHA256 by hand from the salt's two padded hashes (RFC 2104): the same digest as
+    # hmac.new, at half its cost, since the writer computes one per click.
+    digest = inner.copy()
+    digest.update(f"{address or ''}|{user_agent or ''}".encode())
+    result = outer.copy()
+    result.update(digest.digest())
+    return result.hexdigest()[:32]
+
+
+@lru_cache(maxsize=8)
+def _hmac_pads(salt: str) -> tuple[hashlib._Hash, hashlib._Hash]:
+    key = salt.encode()
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    return hashlib.sha256(bytes(byte ^ 0x36 for byte in key)), hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
 
 
 def _without_www(host: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, date, timedelta
+from operator import itemgetter
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import BigInteger, Integer, any_, bindparam, delete, select, text
@@ -158,13 +159,14 @@ async def _copy_events(db: AsyncSession, rows: list[dict]) -> list[int]:
     """PostgreSQL: COPY, the fastest way in (about 2.5x an INSERT of arrays), with ids taken
     from the sequence first, because COPY returns nothing."""
     columns = list(rows[0])
+    values = itemgetter(*columns)
     connection = (await (await db.connection()).get_raw_connection()).driver_connection
     async with connection.cursor() as cursor:
         await cursor.execute("SELECT nextval(pg_get_serial_sequence('link_events', 'id')) FROM generate_series(1, %s)", (len(rows),))
         ids = [row[0] for row in await cursor.fetchall()]
         async with cursor.copy(f"COPY link_events (id, {', '.join(columns)}) FROM STDIN") as copy:
             for event_id, row in zip(ids, rows, strict=True):
-                await copy.write_row([event_id, *(row[column] for column in columns)])
+                await copy.write_row((event_id, *values(row)))
     return ids
 
 

@@ -258,7 +258,7 @@ def _serve(conn: Connection) -> None:
                 answer = None
             elif kind == "store":
                 bell.rung.clear()
-                batch = [Click.from_line(line) for line in payload.splitlines()]
+                batch = Click.from_lines(payload)
                 answer = (loop.run_until_complete(click_store.store(batch)), frozenset(bell.rung))
             elif kind == "ring":  # the app's commits owe events: its dispatcher runs here
                 if payload is None or payload:
