@@ -79,8 +79,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="10 s rounds")
     parser.add_argument("--app-only", action="store_true", help="load only the app (with --profile, to see where its time goes)")
     parser.add_argument(
-        "--profile", metavar="FILE", help="record the app's worker with py-spy during the first app round (.txt: collapsed stacks; else an SVG)"
+        "--profile",
+        metavar="FILE",
+        help="record the app's worker with py-spy during the first round (the hooked link's with --hook; .txt: collapsed stacks; else an SVG)",
     )
+    parser.add_argument("--profile-writer", action="store_true", help="with --profile: record the click writer's process instead of the worker")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="an extra setting for the app (repeatable)")
     parser.add_argument(
         "--hook", action="store_true", help="also load a link whose owner has a link.clicked hook (a receiver in another process answers 200 at once)"
@@ -240,11 +243,11 @@ def main() -> None:
         runs: dict[str, list[dict]] = {"app": [], "hook": [], "bare": []}
         for round_ in range(args.rounds):
             profiler = None
-            if args.profile and round_ == 0:
-                profiler = py_spy(venv, _worker_pid(app.pid), args)
             for name, target in (("app", code), ("hook", hooked_code)):
                 if target is None:
                     continue
+                if args.profile and round_ == 0 and name == ("hook" if hooked_code else "app"):
+                    profiler = py_spy(venv, _worker_pid(app.pid, args.profile_writer), args)
                 figures = wrk(f"http://127.0.0.1:{app_port}/{target}", args.seconds, args, script)
                 expected, rounds_done = expected + figures["answered"], rounds_done + 1
                 figures["drain"] = float("nan") if args.writer_off else wait_drained(url, expected, args.connections * rounds_done)
@@ -295,13 +298,14 @@ def py_spy(venv: Path, pid: int, args: argparse.Namespace) -> subprocess.Popen:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
-def _worker_pid(supervisor: int) -> int:
-    """The granian worker under the `reflex run` process group (the process serving requests)."""
+def _worker_pid(supervisor: int, writer: bool = False) -> int:
+    """The granian worker under the `reflex run` process group (the process serving requests),
+    or with `writer` the click writer's process."""
     import psutil
 
     children = psutil.Process(supervisor).children(recursive=True)
-    workers = [child for child in children if "store_process" not in " ".join(child.cmdline())]  # not the writer's process
-    return (workers[-1] if workers else psutil.Process(supervisor)).pid
+    found = [child for child in children if ("store_process" in " ".join(child.cmdline())) == writer]
+    return (found[-1] if found else psutil.Process(supervisor)).pid
 
 
 if __name__ == "__main__":
