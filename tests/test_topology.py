@@ -25,12 +25,14 @@ from sqlalchemy import create_engine, text
 from linkapp.serve import REUSED
 from tests import redis_server
 from tests.live import BROWSER_UA, LiveServer, migrate, start_server
+from tests.webhook_receiver import Receiver
 
 pytestmark = [pytest.mark.stack, pytest.mark.skipif(bool(redis_server.missing()), reason=redis_server.missing() or "")]
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACKED = ("reflex.lock/package.json", "reflex.lock/bun.lock")
 LOAD = 400
+CLICKS = 40  # clicks on the hooked link
 KILL_AT = 120  # answers before the first instance is killed
 
 
@@ -119,6 +121,7 @@ def stack(temp_databases, tmp_path_factory):
             "CLICK_CLAIM_IDLE": "1",
             # Several workers per instance as with Redis in production, but two: this machine has two cores.
             "GRANIAN_WORKERS": "2",
+            "WEBHOOK_ALLOW_PRIVATE": "true",  # the test's receiver is on loopback
         }
         first = start_server(database_url, folder / "app1" / "server.log", extra_env=env, migrate_first=False)
         try:
@@ -186,6 +189,39 @@ def test_edit_through_one_instance_redirects_on_the_other_within_a_second(stack)
         assert time.monotonic() < deadline, "the other instance still redirects to the old target after a second"
     for _ in range(8):
         assert _target(stack.second.base_url, code) == "https://example.com/after"
+
+
+async def test_each_event_reaches_a_hook_once_though_four_dispatchers_run(stack):
+    """Every worker of both instances runs a dispatcher (4 here); they share one outbox, and each
+    event is delivered by one of them, once: link events from either instance and the clicks
+    taken from the shared stream by any writer."""
+    receiver = Receiver().start()
+    try:
+        headers = _register(stack.balancer.url)
+        made = httpx.post(
+            f"{stack.first.base_url}/api/v1/webhooks",
+            json={"url": receiver.url, "events": ["link.created", "link.updated", "link.clicked"]},
+            headers=headers,
+            timeout=10,
+        )
+        assert made.status_code == 201, made.text
+        link = _link(stack.first.base_url, headers, "https://example.com/hooked")
+        code = link["shortened_url"].rsplit("/", 1)[1]
+        edited = httpx.patch(f"{stack.second.base_url}/api/v1/links/{link['id']}", json={"title": "Hooked"}, headers=headers, timeout=10)
+        assert edited.status_code == 200, edited.text
+        answered, outcomes = await _load(stack.balancer.url, code, CLICKS, concurrency=8, on_answer=lambda _: None)
+        assert answered == {f"r{n}" for n in range(CLICKS)}, outcomes
+
+        await receiver.wait_for(2 + CLICKS, timeout=15.0)
+        await asyncio.sleep(2.0)  # time for any second delivery of the same event to show up
+        events = [each.event for each in receiver.received]
+        deliveries = [each.headers["linkapp-delivery"] for each in receiver.received]
+        assert len(events) == 2 + CLICKS and len(set(deliveries)) == len(deliveries), Counter(deliveries).most_common(3)
+        assert len({event["id"] for event in events}) == len(events)
+        assert Counter(event["type"] for event in events) == {"link.created": 1, "link.updated": 1, "link.clicked": CLICKS}
+        assert {event["data"]["source"] for event in events if event["type"] == "link.clicked"} == answered
+    finally:
+        receiver.stop()
 
 
 def _stored(database_url: str, url: str) -> list[str]:

@@ -22,7 +22,7 @@ from linkapp.models.webhook import (
     WebhookDelivery,
 )
 from linkapp.services.clicks import store as click_store
-from linkapp.services.webhooks import outbox, retention, running, schedule
+from linkapp.services.webhooks import hooks, outbox, retention, running, schedule
 from tests.api.test_webhooks import HOOKS, make_hook
 from tests.factories import create_link, register, short_path
 from tests.webhook_receiver import dispatcher, quick_dispatcher, receiver, webhooks_on  # noqa: F401 - fixtures
@@ -229,6 +229,27 @@ async def test_two_dispatchers_never_deliver_an_event_twice(client, receiver, we
     assert hook["id"]
 
 
+async def test_events_of_a_hook_made_on_another_worker_a_moment_ago_do_not_wait(client, receiver, webhooks_on, monkeypatch):  # noqa: F811
+    """The dispatcher read the hooks a moment before another worker made one (so nobody here hears
+    of it), then a commit here owes the new hook an event: it must go out within a second or so,
+    not wait for the dispatcher's next idle look."""
+    monkeypatch.setattr(hooks, "_changed", lambda: None)  # as if made elsewhere: no bell in this process
+    user = await register(client)
+    running = quick_dispatcher(idle=60.0)
+    running.start()
+    try:
+        await asyncio.sleep(0.3)  # it has looked at the hooks: none yet
+        hook = await make_hook(client, user, url=receiver.url, events=["ping"])
+        async with database.session() as db:
+            hook_id = (await db.execute(select(Webhook.id))).scalar_one()
+            outbox.add(db, [hook_id], "ping", {"n": 1})
+            await db.commit()  # rings for the hook, which this dispatcher does not know yet
+        (arrived,) = await receiver.wait_for(1, timeout=4.0)
+    finally:
+        await running.stop(grace=0.5)
+    assert arrived.event["type"] == "ping" and arrived.event["data"] == {"n": 1} and hook["id"]
+
+
 async def test_the_address_is_checked_again_at_delivery(client, receiver, dispatcher, monkeypatch):  # noqa: F811
     user = await register(client)
     hook = await make_hook(client, user, url=receiver.url, events=["ping"])
@@ -322,6 +343,24 @@ async def test_a_busy_links_clicks_wait_in_batches_then_each_arrives_once(client
     assert {each.event["data"]["link_id"] for each in receiver.received} == {link["id"]}
     async with database.session() as db:
         assert (await db.execute(select(func.count()).select_from(WebhookClickBatch))).scalar_one() == 0
+
+
+async def test_a_hook_made_on_another_worker_is_owed_the_very_next_click(client, webhooks_on, monkeypatch):  # noqa: F811
+    """The writer here stored a batch just before another worker made a hook (nobody here hears
+    of it): the next click stored is owed to the hook all the same."""
+    monkeypatch.setattr(hooks, "_changed", lambda: None)  # as if made elsewhere
+    user = await register(client)
+    link_id = ids.decode_link_id((await create_link(client, user))["id"])
+
+    def click(n: int) -> Click:
+        return Click(link_id=link_id, clicked_at=utcnow(), ip_address=f"203.0.113.{n}", user_agent=BROWSER, click_id=f"m{n:031d}")
+
+    assert await click_store.store([click(1)]) == 1  # no hook yet: owes nothing
+    await make_hook(client, user, url="http://127.0.0.1:9/new", events=["link.clicked"])
+    assert await click_store.store([click(2)]) == 1
+    async with database.session() as db:
+        owed = (await db.execute(select(WebhookClickBatch.lines))).scalars().all()
+    assert len(owed) == 1 and owed[0].startswith(f"evt_m{2:031d}\t")
 
 
 async def test_click_events_waiting_go_with_their_hook_and_past_the_retry_window(client, webhooks_on):  # noqa: F811

@@ -9,7 +9,7 @@ spool; this process only stores what it is sent, one batch at a time, and says h
 The parent sends pickled messages over a socket pair and waits for the answer on a worker
 thread, so its event loop never blocks. The child mirrors what the parent's writer would have
 read: the database the app points at, its settings (tests change both), and the resets of the
-caches the store keeps (salts, bursts, webhook subscribers). A child that dies (killed, out of
+caches the store keeps (salts, bursts, the owners of hooked links). A child that dies (killed, out of
 memory) fails its batch, which the writer retries in a new one; the store is idempotent by click
 id. With the parent gone, the child reads end-of-file and exits.
 
@@ -60,10 +60,9 @@ def _mirror(dispatching: bool) -> tuple[tuple, dict]:
         "database_url": database.current_url(),
         "settings": settings.model_dump(),
         "store_generation": click_store.generation,
-        "subscribers_generation": outbox.subscribers.generation,
         "dispatching": dispatching,
     }
-    key = (values["database_url"], pickle.dumps(values["settings"]), values["store_generation"], values["subscribers_generation"], dispatching)
+    key = (values["database_url"], pickle.dumps(values["settings"]), values["store_generation"], dispatching)
     return key, values
 
 
@@ -217,9 +216,6 @@ async def _dispatch(wanted: bool) -> None:
         await running.stop()
 
 
-_parent_seen: dict[str, int] = {}  # the app's generations this child has followed
-
-
 async def _mirror_parent(values: dict) -> None:
     for name, value in values["settings"].items():
         object.__setattr__(settings, name, value)
@@ -231,9 +227,6 @@ async def _mirror_parent(values: dict) -> None:
     if values["store_generation"] != click_store.generation:
         click_store.reset()
         click_store.generation = values["store_generation"]
-    if values["subscribers_generation"] != _parent_seen.get("subscribers"):
-        outbox.subscribers.reset()  # a hook changed in the app: reload before the next batch
-        _parent_seen["subscribers"] = values["subscribers_generation"]
     await _dispatch(values["dispatching"])
 
 

@@ -48,6 +48,7 @@ STOP_GRACE = 3.0  # seconds a stopping dispatcher lets deliveries in flight fini
 GATHER = 0.05  # seconds freed room gathers before it is refilled (one claim for several deliveries)
 NOTE_EVERY = 0.2  # seconds outcomes gather before they are written (one transaction for many)
 HOOKS_TTL = 5.0  # seconds a hook's URL and secret are reused before they are read again
+REREAD_AFTER = 1.0  # seconds at least between reads of the hooks for ids not known yet
 MAX_NOTES = 200  # outcomes written in one transaction at most
 
 
@@ -198,10 +199,16 @@ class Dispatcher:
         """The enabled hooks to serve, as read at most HOOKS_TTL seconds ago (at once after a change
         here; claims skip a hook disabled elsewhere meanwhile)."""
         now = time.monotonic()
-        stale = now >= self._hooks_until or (any(hook_id not in self._known for hook_id in rung) and now - self._hooks_read > 1.0)
-        if everywhere or stale:
+        unknown = {hook_id for hook_id in rung if hook_id not in self._known}
+        since = now - self._hooks_read
+        if everywhere or now >= self._hooks_until or (unknown and since > REREAD_AFTER):
             self._known = {hook.id: hook for hook in await claims.enabled_hooks(db)}
             self._hooks_read, self._hooks_until = now, now + HOOKS_TTL
+        elif unknown:
+            # A hook made since the last read (on another worker, a moment ago): its events must
+            # not wait for the next idle look. Asked again once a re-read is allowed.
+            self._rung.update(unknown)
+            self._waits.append(REREAD_AFTER - since)
         wanted = self._known if everywhere else rung
         return [self._known[hook_id] for hook_id in sorted(wanted) if hook_id in self._known]
 
@@ -270,7 +277,6 @@ class Dispatcher:
             del self._notes[: len(batch)]
             for hook in disabled:
                 log.warning("webhook %d (%s) disabled: failing for %d days", hook.id, urlsplit(hook.url).hostname, schedule.DISABLE_AFTER.days)
-                outbox.subscribers.invalidate()
             if self._waits:
                 self._wake.set()  # a retry may fall due before the current sleep ends
 

@@ -96,8 +96,7 @@ async def _check_url(url: str | None) -> str:
 
 
 def _changed() -> None:
-    # The click writer and the dispatchers of this process see the change before their next batch.
-    outbox.subscribers.invalidate()
+    # The dispatchers of this process read the hooks again (the click writer reads them every batch).
     outbox.bell.ring(None)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -32,7 +31,6 @@ from linkapp.models.webhook import Webhook, WebhookClickBatch, WebhookDelivery
 from linkapp.services.webhooks import events
 
 EventData = Mapping | BaseModel | Callable[[], Awaitable[Mapping | BaseModel]]
-SUBSCRIBERS_TTL = 10.0  # seconds before a hook made or changed on another instance gets clicks
 MAX_KNOWN_OWNERS = 100_000
 CLICK_BATCH_EVENTS = 250  # click events per webhook_click_batches row at most
 _RUNG = "linkapp.webhooks.rung"  # session.info key: hooks owed events once the session commits
@@ -149,59 +147,49 @@ async def enqueue(db: AsyncSession, user_id: int, event_type: str, data: EventDa
 
 
 class Subscribers:
-    """Which hooks want the clicks of which links, for the click writer, without a query per batch."""
+    """Which hooks want the clicks of which links, for the click writer.
 
-    def __init__(self, ttl: float = SUBSCRIBERS_TTL) -> None:
-        self.ttl = ttl
-        self._hooks_by_owner: dict[int, tuple[int, ...]] = {}
-        self._fresh_until = 0.0
-        self._generation = 0
+    The hooks are read in each batch's own transaction (one small query): a hook made on any
+    worker or instance gets every click stored after it exists. A cache of them here missed the
+    clicks of a hook's first seconds on every other worker. The owners of links (which never
+    change) are kept.
+    """
+
+    def __init__(self) -> None:
         self._owners: dict[int, int] = {}
 
-    @property
-    def generation(self) -> int:
-        """Moves on every `invalidate` and `reset`: the click writer's process follows it."""
-        return self._generation
-
-    def invalidate(self) -> None:
-        """A hook changed: reload before the next batch."""
-        self._generation += 1
-        self._fresh_until = 0.0
-
     def reset(self) -> None:
-        """Forget everything (tests, or a restored database)."""
-        self.invalidate()
-        self._hooks_by_owner, self._owners = {}, {}
-
-    async def _load(self, db: AsyncSession) -> None:
-        generation = self._generation
-        rows = (await db.execute(select(Webhook.id, Webhook.user_id, Webhook.events).where(Webhook.disabled == false()).order_by(Webhook.id))).all()
-        by_owner: dict[int, list[int]] = {}
-        for hook_id, user_id, names in rows:
-            if events.LINK_CLICKED in names.split(","):
-                by_owner.setdefault(user_id, []).append(hook_id)
-        self._hooks_by_owner = {owner: tuple(hooks) for owner, hooks in by_owner.items()}
-        if generation == self._generation:  # else a change came in meanwhile: load again next time
-            self._fresh_until = time.monotonic() + self.ttl
+        """Forget the links' owners (tests, or a restored database)."""
+        self._owners = {}
 
     async def for_links(self, db: AsyncSession, link_ids: set[int]) -> dict[int, tuple[int, ...]]:
         """The hooks that want clicks of each of `link_ids` (links no hook wants are left out)."""
-        if time.monotonic() >= self._fresh_until:
-            await self._load(db)
-        if not self._hooks_by_owner:
+        rows = (await db.execute(_WANTING_CLICKS)).all()
+        hooks_by_owner: dict[int, list[int]] = {}
+        for hook_id, user_id, names in rows:
+            if events.LINK_CLICKED in names.split(","):
+                hooks_by_owner.setdefault(user_id, []).append(hook_id)
+        if not hooks_by_owner:
             return {}
         unknown = [link_id for link_id in link_ids if link_id not in self._owners]
         if unknown:
             if len(self._owners) + len(unknown) > MAX_KNOWN_OWNERS:
                 self._owners = {}
-            rows = await db.execute(select(Link.id, Link.owner_id).where(Link.id.in_(unknown)))
-            self._owners.update({link_id: owner_id for link_id, owner_id in rows.all()})
+            found = await db.execute(select(Link.id, Link.owner_id).where(Link.id.in_(unknown)))
+            self._owners.update({link_id: owner_id for link_id, owner_id in found.all()})
         wanted = {}
         for link_id in link_ids:
-            hooks = self._hooks_by_owner.get(self._owners.get(link_id, -1))
+            hooks = hooks_by_owner.get(self._owners.get(link_id, -1))
             if hooks:
-                wanted[link_id] = hooks
+                wanted[link_id] = tuple(hooks)
         return wanted
+
+
+_WANTING_CLICKS = (
+    select(Webhook.id, Webhook.user_id, Webhook.events)
+    .where(Webhook.disabled == false(), Webhook.events.contains(events.LINK_CLICKED))
+    .order_by(Webhook.id)
+)
 
 
 subscribers = Subscribers()
