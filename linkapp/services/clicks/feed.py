@@ -51,4 +51,8 @@ def clicks_stored() -> None:
     """Call after a batch of clicks is committed: dashboards here refresh now, elsewhere as soon
     as their instance hears of it."""
     feed.publish()
-    broadcast.publish_soon(CHANNEL, "", on_failure=lambda: _unannounced.warning("could not tell the other instances that clicks were stored; their dashboards refresh on their own clicks"))
+    broadcast.publish_soon(CHANNEL, "", on_failure=_not_announced)
+
+
+def _not_announced() -> None:
+    _unannounced.warning("could not tell the other instances that clicks were stored; their dashboards refresh on their own clicks")

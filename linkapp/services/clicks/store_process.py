@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -239,6 +240,10 @@ def _serve(conn: Connection) -> None:
     bell = outbox.bell = _CollectingBell()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # What the imports made lives as long as the process: kept out of every full collection's walk
+    # (as the worker does, linkapp.lifespan).
+    gc.collect()
+    gc.freeze()
     conn.send(("ok", None))
     while True:
         try:
