@@ -3,10 +3,10 @@ change they announce, and the bell that wakes this process's dispatchers once th
 
 Link changes call `enqueue`, which asks the database which of the owner's hooks want the event:
 exact, and one small query per change. The click writer calls `enqueue_clicks` for each batch it
-stores; asking per batch would cost every batch a query, so `subscribers` keeps which owners have
-a hook for `link.clicked` (reloaded every few seconds, and at once when a hook changes in this
-process) and each link's owner (which never changes). A batch whose links no hook wants costs
-nothing; one that some hook wants costs a `webhook_click_batches` row per hook and
+stores; `subscribers` reads the hooks that want `link.clicked` in the batch's transaction (one
+small query: a hook made on any worker gets every click stored after it) and keeps each link's
+owner (which never changes). A batch whose links no hook wants costs that query; one that some
+hook wants costs a `webhook_click_batches` row per hook and
 CLICK_BATCH_EVENTS clicks. The dispatcher moves those events into the outbox, a row each, only
 as it comes to them (`move_click_batches`): a busy link's hook that lags hours behind holds its
 backlog in a few thousand rows rather than millions, and the click writer keeps its pace.
