@@ -27,6 +27,9 @@ from linkapp.services.clicks.writer_thread import store_thread
 log = logging.getLogger(__name__)
 
 SPILL_RETRY_AFTER = 30.0  # seconds the writer keeps clicks in memory after the disk refused them
+# Clicks taken or let go between two turns of the event loop: a batch of 5,000 handled at once
+# held the redirects' loop about 5 ms, twice a second under load, and every request in flight with it.
+SLICE = 500
 
 
 class BatchWriter:
@@ -66,14 +69,19 @@ class BatchWriter:
             batch, taken = await self._next_batch()
             if batch:
                 if await self.write(batch, spill_early=True):
-                    self._local.mark_written(batch)
-                    self._settle(batch)
+                    for start in range(0, len(batch), SLICE):
+                        part = batch[start : start + SLICE]
+                        self._local.mark_written(part)
+                        self._settle(part)
+                        await asyncio.sleep(0)
                 else:
                     # The database is down and memory fills (or we are stopping): all queued clicks to disk.
                     rest = self._local.take_all()
                     taken += len(rest)
                     await self.spill(batch + [click for click in rest if click is not None], at_stop=self._stopping.is_set())
-            self._local.done(taken)
+            for start in range(0, taken, SLICE):
+                self._local.done(min(SLICE, taken - start))
+                await asyncio.sleep(0)
             metrics.click_queue_depth.set(self._depth())
             if self._stopping.is_set() and queue.empty():
                 return
@@ -93,6 +101,8 @@ class BatchWriter:
             taken += 1
             if item is not None:
                 batch.append(item)
+            if taken % SLICE == 0:
+                await asyncio.sleep(0)
         return batch, taken
 
     async def write(self, batch: list[Click], *, spill_early: bool = False) -> bool:
