@@ -247,7 +247,8 @@ async def test_events_of_a_hook_made_on_another_worker_a_moment_ago_do_not_wait(
         (arrived,) = await receiver.wait_for(1, timeout=4.0)
     finally:
         await running.stop(grace=0.5)
-    assert arrived.event["type"] == "ping" and arrived.event["data"] == {"n": 1} and hook["id"]
+    assert arrived.event["type"] == "ping" and arrived.event["data"] == {"n": 1}
+    assert arrived.headers["linkapp-event"] == "ping" and hook["url"] == receiver.url
 
 
 async def test_the_address_is_checked_again_at_delivery(client, receiver, dispatcher, monkeypatch):  # noqa: F811

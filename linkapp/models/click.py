@@ -125,10 +125,7 @@ class Click:
         text = lines.decode().rstrip("\n")
         if not text:
             return []
-        try:
-            found = json.loads(f"[{text.replace(chr(10), ',')}]")  # a line's JSON holds no raw line break
-        except ValueError:  # not one line per click: each parsed alone, the broken one raising
-            return [cls.from_line(line) for line in lines.splitlines()]
+        found = json.loads(f"[{text.replace(chr(10), ',')}]")  # a line's JSON holds no raw line break
         fromisoformat = datetime.fromisoformat
         for data in found:
             data["clicked_at"] = fromisoformat(data["clicked_at"])

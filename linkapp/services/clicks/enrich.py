@@ -3,7 +3,7 @@ its visitor id, device, browser, OS, place, referring site, source and, for non-
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -13,7 +13,6 @@ from linkapp.core.net import ip_prefix, parse_ip
 from linkapp.models.click import Click
 from linkapp.services.visitors import bots, devices, geo, referrers
 
-_BLOCK = hashlib.sha256().block_size
 # The link_events column's width.
 MAX_HOST = 255
 _HOST_RE = re.compile(r"[\w.-]+|[0-9a-f:.]+")
@@ -66,23 +65,15 @@ def _full_address(address: str | None) -> str | None:
 
 def visitor_id(salt: str, address: str | None, user_agent: str | None) -> str:
     """A keyed hash of address and agent with the day's salt: unique per day, unlinkable across days."""
-    inner, outer = _hmac_pads(salt)
-    # HMAC-SHA256 by hand from the salt's two padded hashes (RFC 2104): the same digest as
-    # hmac.new, at half its cost, since the writer computes one per click.
-    digest = inner.copy()
+    # A copy of the salt's keyed HMAC instead of a new one per click (the writer makes one per click).
+    digest = _keyed(salt).copy()
     digest.update(f"{address or ''}|{user_agent or ''}".encode())
-    result = outer.copy()
-    result.update(digest.digest())
-    return result.hexdigest()[:32]
+    return digest.hexdigest()[:32]
 
 
 @lru_cache(maxsize=8)
-def _hmac_pads(salt: str) -> tuple[hashlib._Hash, hashlib._Hash]:
-    key = salt.encode()
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    return hashlib.sha256(bytes(byte ^ 0x36 for byte in key)), hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+def _keyed(salt: str) -> hmac.HMAC:
+    return hmac.new(salt.encode(), digestmod="sha256")
 
 
 def _without_www(host: str) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import TextClause, bindparam, delete, event, false, insert, select, text
+from sqlalchemy import Select, TextClause, bindparam, delete, event, false, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkapp import db as database
@@ -99,10 +99,19 @@ def add(db: AsyncSession, hook_ids: Iterable[int], event_type: str, data: Mappin
     return event_id
 
 
+def _wanting(event_type: str) -> Select:
+    """(id, user_id, events) of the enabled hooks that may want `event_type`; `_wants` decides."""
+    return select(Webhook.id, Webhook.user_id, Webhook.events).where(Webhook.disabled == false(), Webhook.events.contains(event_type)).order_by(Webhook.id)
+
+
+def _wants(names: str, event_type: str) -> bool:
+    return event_type in names.split(",")  # a hook's events, stored comma-separated
+
+
 async def hooks_wanting(db: AsyncSession, user_id: int, event_type: str) -> list[int]:
     """The enabled hooks of `user_id` that want `event_type` (asked once for a whole batch of changes)."""
-    rows = (await db.execute(select(Webhook.id, Webhook.events).where(Webhook.user_id == user_id, Webhook.disabled == false()))).all()
-    return [hook_id for hook_id, names in rows if event_type in names.split(",")]
+    rows = (await db.execute(_wanting(event_type).where(Webhook.user_id == user_id))).all()
+    return [hook_id for hook_id, _, names in rows if _wants(names, event_type)]
 
 
 async def add_many(db: AsyncSession, hook_ids: Sequence[int], event_type: str, items: Sequence[Mapping]) -> None:
@@ -167,7 +176,7 @@ class Subscribers:
         rows = (await db.execute(_WANTING_CLICKS)).all()
         hooks_by_owner: dict[int, list[int]] = {}
         for hook_id, user_id, names in rows:
-            if events.LINK_CLICKED in names.split(","):
+            if _wants(names, events.LINK_CLICKED):
                 hooks_by_owner.setdefault(user_id, []).append(hook_id)
         if not hooks_by_owner:
             return {}
@@ -185,11 +194,7 @@ class Subscribers:
         return wanted
 
 
-_WANTING_CLICKS = (
-    select(Webhook.id, Webhook.user_id, Webhook.events)
-    .where(Webhook.disabled == false(), Webhook.events.contains(events.LINK_CLICKED))
-    .order_by(Webhook.id)
-)
+_WANTING_CLICKS = _wanting(events.LINK_CLICKED)
 
 
 subscribers = Subscribers()
